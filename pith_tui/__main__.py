@@ -1,0 +1,3 @@
+from pith_tui.cli import main
+
+raise SystemExit(main())
