@@ -65,3 +65,7 @@ class RedirectRefusedError(FetchError):
 
 class NotCachedError(FetchError):
     """Offline, and the query is not in the cache."""
+
+
+class MismatchError(FetchError):
+    """The server answered a lookup with the record of another paper."""

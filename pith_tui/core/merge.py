@@ -1,0 +1,120 @@
+"""The client's own merge of a bundle's events (`pith-open-graph-merge-v1`).
+
+There is no published spec. This reproduces the served `state` of real bundles for the
+event types seen so far (see pith-format.md); what it cannot know — unknown event types,
+the rule that makes an equivocation — it reports in `MergeResult.unknown`, never guesses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pith_tui.core.canonical import canonical_sha256
+from pith_tui.core.model import Bundle, Event
+
+MERGE_VERSION = "pith-open-graph-merge-v1"
+
+# event_type -> the list in `state.current` it is merged into.
+EVENT_LISTS: Mapping[str, str] = {
+    "graph_snapshot": "graph_snapshots",
+    "author_attestation": "author_attestations",
+    "timestamp_anchor": "timestamp_anchors",
+    "storage_attestation": "storage_attestations",
+    "citation_signature": "citation_signatures",
+    "replication_record": "replication_records",
+    "correction": "corrections",
+    "mirror_hint": "mirror_hints",
+}
+KNOWN_EVENT_TYPES = frozenset(EVENT_LISTS) | {"record_created"}
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    state: dict[str, Any]
+    unknown: tuple[str, ...]  # what the merge could not decide, in words
+
+
+def _entry(event: Event) -> dict[str, Any]:
+    raw = event.raw
+    return {
+        "event_id": event.event_id,
+        "target": raw.get("target"),
+        "created_at": raw.get("created_at"),
+        "signer": raw.get("signer"),
+        "payload": raw.get("payload"),
+    }
+
+
+def state_sha256(state: Mapping[str, Any]) -> str:
+    """`state_sha256` as Pith computes it: the hash of the state without that field."""
+    return canonical_sha256({k: v for k, v in state.items() if k != "state_sha256"})
+
+
+def merge(bundle: Bundle, valid: Sequence[bool], reasons: Sequence[str]) -> MergeResult:
+    """Merge the events of `bundle`; `valid[i]`/`reasons[i]` say whether event i checked out."""
+    current: dict[str, Any] = {name: [] for name in EVENT_LISTS.values()}
+    current["canonical_record"] = None
+    current["record_created"] = None
+    current["source_aliases"] = bundle.raw.get("source_aliases", [])
+    applied: list[str] = []
+    invalid: list[dict[str, Any]] = []
+    unknown: list[str] = []
+    for event, ok, reason in zip(bundle.events, valid, reasons):
+        if not ok:
+            invalid.append({"event_id": event.event_id, "reason": reason})
+            continue
+        applied.append(event.event_id)
+        if event.event_type == "record_created":
+            if current["record_created"] is None:
+                current["record_created"] = _entry(event)
+                current["canonical_record"] = event.payload.get("canonical_record")
+            else:
+                unknown.append("a second record_created event (its merge rule is unknown)")
+        elif event.event_type in EVENT_LISTS:
+            current[EVENT_LISTS[event.event_type]].append(_entry(event))
+        else:
+            unknown.append(f"event type {event.event_type!r} (its merge rule is unknown)")
+    state: dict[str, Any] = {
+        "state_type": "pith_open_graph_state",
+        "state_version": "1.0",
+        "pith_number": bundle.pith_number,
+        "merge_version": MERGE_VERSION,
+        "event_count": len(bundle.events),
+        "valid_event_count": len(applied),
+        "invalid_event_count": len(invalid),
+        "equivocation_count": 0,
+        "current": current,
+        "equivocations": [],
+        "invalid_events": invalid,
+        "applied_event_ids": applied,
+    }
+    state["state_sha256"] = state_sha256(state)
+    return MergeResult(state, tuple(unknown))
+
+
+def differences(computed: Mapping[str, Any], served: Mapping[str, Any]) -> list[str]:
+    """Top-level and `current` fields where the served state differs from the client's merge.
+
+    `invalid_events` are compared by event id only: the served shape of an invalid-event
+    entry has not been seen yet.
+    """
+    diffs: list[str] = []
+    for key in sorted(set(computed) | set(served)):
+        if key in ("state_sha256", "current"):
+            continue
+        mine, theirs = computed.get(key), served.get(key)
+        if key == "invalid_events":
+            mine = sorted(str(e.get("event_id")) for e in mine or [])
+            theirs = sorted(
+                str(e.get("event_id") if isinstance(e, dict) else e) for e in theirs or []
+            )
+        if canonical_sha256(mine) != canonical_sha256(theirs):
+            diffs.append(key)
+    mine_current = computed.get("current") or {}
+    theirs_current = served.get("current") if isinstance(served.get("current"), dict) else {}
+    for key in sorted(set(mine_current) | set(theirs_current)):
+        if canonical_sha256(mine_current.get(key)) != canonical_sha256(theirs_current.get(key)):
+            diffs.append(f"current.{key}")
+    return diffs

@@ -1,0 +1,476 @@
+"""Verification: what holds and what does not, recomputed from first principles.
+
+`verify(document, trust)` runs every check that applies and never stops at the first
+failure. A check passes only for what this client recomputed itself with a pinned key;
+when a check cannot run it is `not_checked`, with the reason, never `pass`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from pith_tui.core.canonical import canonical_bytes, canonical_sha256
+from pith_tui.core.errors import RecordFormatError
+from pith_tui.core.ids import format_pith_number, format_short_number, pith_id_from_sha256_hex
+from pith_tui.core.keys import TrustStore
+from pith_tui.core.merge import KNOWN_EVENT_TYPES, differences, merge, state_sha256
+from pith_tui.core.model import Alias, Bundle, Document, Event, Receipt
+
+RECEIPT_MESSAGE = "canonical_sha256_bytes"
+EVENT_MESSAGE = "open_graph_event_sha256_bytes"
+BUNDLE_MESSAGE = "bundle_sha256_bytes"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+class Status(str, Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    NOT_CHECKED = "not_checked"
+
+    @property
+    def symbol(self) -> str:
+        return {"pass": "✓", "fail": "✗", "warn": "!", "not_checked": "–"}[self.value]
+
+
+class Verdict(str, Enum):
+    VERIFIED = "verified"
+    FAILED = "failed"
+    INCOMPLETE = "incomplete"
+
+
+CHECK_TITLES: Mapping[str, str] = {
+    "canonical_hash": "Canonical hash",
+    "pith_number": "Pith Number",
+    "receipt_signature": "Receipt signature",
+    "signing_key": "Signing key",
+    "aliases": "Aliases",
+    "title_hash": "Title hash",
+    "event_ids": "Event ids",
+    "event_signatures": "Event signatures",
+    "event_subjects": "Event subjects",
+    "bundle_signature": "Bundle signature",
+    "state_hash": "State hash",
+    "state_merge": "State merge",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    status: Status
+    detail: str
+
+    @property
+    def title(self) -> str:
+        return CHECK_TITLES.get(self.id, self.id)
+
+
+@dataclass(frozen=True)
+class EventResult:
+    """One event's own result, for the timeline."""
+
+    index: int
+    event_id: str
+    event_type: str
+    status: Status
+    detail: str
+
+
+@dataclass(frozen=True)
+class Report:
+    kind: str  # "record" | "bundle"
+    pith_number: str
+    checks: tuple[Check, ...]
+    events: tuple[EventResult, ...] = ()
+    computed_state: Mapping[str, Any] | None = None
+
+    @property
+    def verdict(self) -> Verdict:
+        statuses = {c.id: c.status for c in self.checks}
+        if Status.FAIL in statuses.values():
+            return Verdict.FAILED
+        if statuses.get("receipt_signature") is Status.PASS and Status.NOT_CHECKED not in statuses.values():
+            return Verdict.VERIFIED
+        return Verdict.INCOMPLETE
+
+    def check(self, check_id: str) -> Check | None:
+        return next((c for c in self.checks if c.id == check_id), None)
+
+    @property
+    def failures_first(self) -> tuple[Check, ...]:
+        """Checks ordered fail, not checked, warn, pass (stable within each)."""
+        order = {Status.FAIL: 0, Status.NOT_CHECKED: 1, Status.WARN: 2, Status.PASS: 3}
+        return tuple(sorted(self.checks, key=lambda c: order[c.status]))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "pith_number": self.pith_number,
+            "verdict": self.verdict.value,
+            "checks": [{"id": c.id, "status": c.status.value, "detail": c.detail} for c in self.checks],
+        }
+
+
+def _digest_bytes(hex_digest: str) -> bytes | None:
+    return bytes.fromhex(hex_digest) if _HEX64.fullmatch(hex_digest) else None
+
+
+def title_canon_sha256(title: str) -> str:
+    """sha256 of the title lower-cased, runs of whitespace collapsed (pith-format.md)."""
+    return hashlib.sha256(" ".join(title.split()).lower().encode("utf-8")).hexdigest()
+
+
+def expected_aliases(source_id: str, version: int | None, pith_id: str) -> dict[str, str]:
+    """The alias values Pith derives from the source and the Pith id."""
+    expected = {
+        "arxiv": source_id,
+        "doi": f"10.48550/arxiv.{source_id}",
+        "pith_short_8": pith_id[:8],
+        "pith_short_12": pith_id[:12],
+        "pith_short_16": pith_id[:16],
+    }
+    if version is not None:
+        expected["arxiv_version"] = f"{source_id}v{version}"
+    return expected
+
+
+class _Verifier:
+    """Holds what several checks share, so each hash and signature is computed once."""
+
+    def __init__(self, document: Document, trust: TrustStore, now: datetime) -> None:
+        self.doc = document
+        self.trust = trust
+        self.now = now
+        self.checks: list[Check] = []
+        self.digest_hex = canonical_sha256(document.canonical_record)
+        self.pith_id = pith_id_from_sha256_hex(self.digest_hex)
+        self.used_keys: dict[str, str] = {}  # key_id -> where it was used
+
+    def add(self, check_id: str, status: Status, detail: str) -> None:
+        self.checks.append(Check(check_id, status, detail))
+
+    # --- checks shared by records and bundles -------------------------------------------
+
+    def canonical_hash(self, receipt: Receipt | None) -> None:
+        stated = {"document": self.doc.canonical_sha256}
+        if receipt is not None:
+            stated["receipt"] = receipt.canonical_sha256
+        wrong = [name for name, value in stated.items() if value != self.digest_hex]
+        if wrong:
+            self.add(
+                "canonical_hash",
+                Status.FAIL,
+                f"the canonical record hashes to {self.digest_hex[:16]}…, but the "
+                f"{' and '.join(wrong)} state{'s' if len(wrong) == 1 else ''} "
+                f"{stated[wrong[0]][:16]}…",
+            )
+        else:
+            self.add("canonical_hash", Status.PASS, f"sha256 of the canonical record is {self.digest_hex}")
+
+    def pith_number(self) -> None:
+        metadata = self.doc.canonical_record.get("metadata", {})
+        submitted = metadata.get("submitted_at") if isinstance(metadata, dict) else None
+        year_text = submitted[:4] if isinstance(submitted, str) else ""
+        if not year_text.isdigit():
+            self.add("pith_number", Status.FAIL, "the canonical record has no submitted_at year")
+            return
+        full = format_pith_number(int(year_text), self.pith_id)
+        short = format_short_number(self.pith_id)
+        problems = []
+        if self.doc.pith_number != full:
+            problems.append(f"the document says {self.doc.pith_number!r}, the hash gives {full}")
+        if self.doc.short_pith_number and self.doc.short_pith_number != short:
+            problems.append(f"the short number {self.doc.short_pith_number!r} should be {short}")
+        if problems:
+            self.add("pith_number", Status.FAIL, "; ".join(problems))
+        else:
+            self.add("pith_number", Status.PASS, f"{full} (short {short}) is derived from the hash")
+
+    def receipt_signature(self, receipt: Receipt | None) -> None:
+        if receipt is None:
+            self.add("receipt_signature", Status.FAIL, "there is no receipt to check")
+            return
+        if receipt.signed_message != RECEIPT_MESSAGE:
+            self.add(
+                "receipt_signature",
+                Status.FAIL,
+                f"the receipt says it signs {receipt.signed_message!r}, not {RECEIPT_MESSAGE!r}",
+            )
+            return
+        key = self.trust.get(receipt.key_id)
+        self.used_keys.setdefault(receipt.key_id, "the receipt")
+        if key is None:
+            self.add(
+                "receipt_signature",
+                Status.NOT_CHECKED,
+                f"the receipt is signed with key {receipt.key_id!r}, which is not pinned",
+            )
+            return
+        digest = bytes.fromhex(self.digest_hex)
+        if key.verify(digest, receipt.signature_b64):
+            self.add("receipt_signature", Status.PASS, f"Ed25519 signature by pinned key {key.key_id} is valid")
+        else:
+            self.add(
+                "receipt_signature",
+                Status.FAIL,
+                f"the signature does not verify with pinned key {key.key_id} over the recomputed hash",
+            )
+
+    def signing_key(self, hints: Iterable[tuple[str, str, str]], carried: Iterable[Mapping[str, Any]]) -> None:
+        """`hints`: (where, key_id, stated fingerprint) for every signature in the document."""
+        fails: list[str] = []
+        warns: list[str] = []
+        used: list[str] = []
+        for where, key_id, fingerprint in hints:
+            key = self.trust.get(key_id)
+            if key is None:
+                fails.append(f"{where} is signed with key {key_id!r}, which is not pinned")
+                continue
+            if key_id not in used:
+                used.append(key_id)
+            if fingerprint and fingerprint != key.fingerprint_hex:
+                fails.append(f"{where} names fingerprint {fingerprint}, but pinned {key_id} has {key.fingerprint_hex}")
+            if key.expired(self.now):
+                warns.append(f"pinned key {key_id} was due to rotate at {key.rotates_at:%Y-%m-%d}")
+        for entry in carried:
+            problem = self.trust.compare_carried(entry)
+            if problem is None:
+                continue
+            if "not pinned" in problem and entry.get("key_id") not in {h for h in used}:
+                warns.append(f"the document {problem}")
+            else:
+                fails.append(f"the document {problem}")
+        if fails:
+            self.add("signing_key", Status.FAIL, "; ".join(dict.fromkeys(fails)))
+        elif warns:
+            self.add("signing_key", Status.WARN, "; ".join(dict.fromkeys(warns)))
+        elif used:
+            self.add("signing_key", Status.PASS, f"signed with pinned key {', '.join(used)}; fingerprints match")
+        else:
+            self.add("signing_key", Status.NOT_CHECKED, "the document names no signing key")
+
+    def aliases(self, aliases: tuple[Alias, ...]) -> None:
+        source = self.doc.canonical_record.get("source", {})
+        source_id, version = source.get("id"), source.get("version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            version = None
+        expected = expected_aliases(str(source_id), version, self.pith_id)
+        wrong, unknown = [], []
+        for alias in aliases:
+            want = expected.get(alias.kind)
+            if want is None:
+                unknown.append(alias.kind)
+            elif alias.value != want:
+                wrong.append(f"{alias.kind} is {alias.value!r}, expected {want!r}")
+        doc_source = self.doc.source
+        if (doc_source.id, doc_source.version, doc_source.kind) != (source_id, source.get("version"), source.get("kind")):
+            wrong.append("the document's 'source' differs from the signed canonical record's source")
+        if wrong:
+            self.add("aliases", Status.FAIL, "; ".join(wrong))
+        elif not aliases:
+            self.add("aliases", Status.WARN, "the document lists no aliases")
+        elif unknown:
+            self.add(
+                "aliases",
+                Status.WARN,
+                f"{len(aliases) - len(unknown)} derived from the signed record; "
+                f"unknown kind(s) {', '.join(sorted(set(unknown)))} not checked",
+            )
+        else:
+            self.add("aliases", Status.PASS, f"all {len(aliases)} match the signed source and the Pith id")
+
+    def title_hash(self, title: str) -> None:
+        if not title:
+            return
+        metadata = self.doc.canonical_record.get("metadata", {})
+        signed = metadata.get("title_canon_sha256") if isinstance(metadata, dict) else None
+        if not isinstance(signed, str):
+            self.add("title_hash", Status.NOT_CHECKED, "the signed record has no title_canon_sha256")
+        elif title_canon_sha256(title) == signed:
+            self.add("title_hash", Status.PASS, "the shown title matches the signed title hash")
+        else:
+            self.add("title_hash", Status.FAIL, "the shown title does not match the signed title hash")
+
+    # --- events --------------------------------------------------------------------------
+
+    def events(self, events: tuple[Event, ...], subject: str) -> tuple[list[EventResult], list[bool], list[str]]:
+        """Check every event; add event_ids, event_signatures and event_subjects."""
+        results: list[EventResult] = []
+        valid: list[bool] = []
+        reasons: list[str] = []
+        id_fails: list[str] = []
+        sig_fails: list[str] = []
+        sig_unchecked: list[str] = []
+        subj_fails: list[str] = []
+        seen: set[str] = set()
+        for index, event in enumerate(events):
+            label = f"event {index + 1} ({event.event_type})"
+            problems: list[str] = []
+            unchecked = ""
+            body = {k: v for k, v in event.raw.items() if k not in ("signature", "content_sha256", "event_id")}
+            content = hashlib.sha256(canonical_bytes(body)).digest()
+            if content.hex() != event.content_sha256:
+                problems.append("its content hash does not match")
+                id_fails.append(f"{label}: content_sha256 does not match its content")
+            elif event.event_id != f"sha256:{event.content_sha256}":
+                problems.append("its event_id does not match its hash")
+                id_fails.append(f"{label}: event_id is not sha256:<content_sha256>")
+            if event.event_id in seen:
+                problems.append("it is a duplicate")
+                id_fails.append(f"{label}: duplicates an earlier event")
+            seen.add(event.event_id)
+            key = self.trust.get(event.signature_key_id)
+            self.used_keys.setdefault(event.signature_key_id, label)
+            if event.signed_message != EVENT_MESSAGE:
+                problems.append("it signs the wrong message")
+                sig_fails.append(f"{label}: signs {event.signed_message!r}, not {EVENT_MESSAGE!r}")
+            elif key is None:
+                unchecked = f"its key {event.signature_key_id!r} is not pinned"
+                sig_unchecked.append(f"{label}: key {event.signature_key_id!r} is not pinned")
+            elif not key.verify(content, event.signature_b64):
+                problems.append("its signature does not verify")
+                sig_fails.append(f"{label}: the signature does not verify with pinned key {key.key_id}")
+            if event.subject_pith_number != subject:
+                problems.append(f"it is about {event.subject_pith_number!r}")
+                subj_fails.append(f"{label}: its subject is {event.subject_pith_number!r}, not {subject}")
+            if event.event_type == "record_created":
+                record_problem = self._record_created_problem(event)
+                if record_problem:
+                    problems.append(record_problem)
+                    subj_fails.append(f"{label}: {record_problem}")
+            if problems:
+                status, detail = Status.FAIL, "; ".join(problems)
+            elif unchecked:
+                status, detail = Status.NOT_CHECKED, unchecked
+            elif event.event_type not in KNOWN_EVENT_TYPES:
+                status, detail = Status.WARN, "signature valid; this event type is unknown to pith-tui"
+            else:
+                status, detail = Status.PASS, f"hash and signature by {event.signature_key_id} valid"
+            results.append(EventResult(index, event.event_id, event.event_type, status, detail))
+            valid.append(not problems and not unchecked)
+            reasons.append(detail)
+        count = len(events)
+        if id_fails:
+            self.add("event_ids", Status.FAIL, "; ".join(id_fails))
+        else:
+            self.add("event_ids", Status.PASS, f"all {count} event hashes and ids recomputed")
+        if sig_fails:
+            self.add("event_signatures", Status.FAIL, "; ".join(sig_fails))
+        elif sig_unchecked:
+            self.add("event_signatures", Status.NOT_CHECKED, "; ".join(sig_unchecked))
+        else:
+            self.add("event_signatures", Status.PASS, f"all {count} signatures valid with pinned keys")
+        if subj_fails:
+            self.add("event_subjects", Status.FAIL, "; ".join(subj_fails))
+        else:
+            self.add("event_subjects", Status.PASS, f"all {count} events are about {subject}")
+        return results, valid, reasons
+
+    def _record_created_problem(self, event: Event) -> str:
+        payload = event.payload
+        if canonical_sha256(payload.get("canonical_record")) != self.digest_hex:
+            return "it carries a different canonical record"
+        if payload.get("canonical_sha256") != self.digest_hex:
+            return "it states a different canonical hash"
+        return ""
+
+    def bundle_signature(self, bundle: Bundle) -> None:
+        signature = bundle.bundle_signature
+        if signature is None:
+            self.add("bundle_signature", Status.FAIL, "the bundle has no bundle_signature")
+            return
+        body = {k: v for k, v in bundle.raw.items() if k != "bundle_signature"}
+        digest = hashlib.sha256(canonical_bytes(body)).digest()
+        stated, key_id = signature.get("bundle_sha256"), signature.get("key_id")
+        self.used_keys.setdefault(str(key_id), "the bundle signature")
+        key = self.trust.get(key_id) if isinstance(key_id, str) else None
+        if stated != digest.hex():
+            self.add("bundle_signature", Status.FAIL, f"the bundle hashes to {digest.hex()[:16]}…, not the stated {str(stated)[:16]}…")
+        elif signature.get("signed_message") != BUNDLE_MESSAGE:
+            self.add("bundle_signature", Status.FAIL, f"it signs {signature.get('signed_message')!r}, not {BUNDLE_MESSAGE!r}")
+        elif key is None:
+            self.add("bundle_signature", Status.NOT_CHECKED, f"the bundle is signed with key {key_id!r}, which is not pinned")
+        elif not isinstance(signature.get("signature_b64"), str) or not key.verify(digest, signature["signature_b64"]):
+            self.add("bundle_signature", Status.FAIL, f"the signature does not verify with pinned key {key.key_id}")
+        else:
+            self.add("bundle_signature", Status.PASS, f"Ed25519 signature by pinned key {key.key_id} over the whole bundle is valid")
+
+    def state(self, bundle: Bundle, valid: list[bool], reasons: list[str]) -> Mapping[str, Any]:
+        result = merge(bundle, valid, reasons)
+        served = bundle.state
+        if served is None:
+            self.add("state_hash", Status.NOT_CHECKED, "the bundle carries no state")
+            self.add("state_merge", Status.NOT_CHECKED, "the bundle carries no state to compare")
+            return result.state
+        if served.get("state_sha256") == state_sha256(served):
+            self.add("state_hash", Status.PASS, "state_sha256 matches the served state")
+        else:
+            self.add("state_hash", Status.FAIL, "state_sha256 does not match the served state")
+        diffs = differences(result.state, served)
+        unknown = list(result.unknown)
+        if served.get("equivocations") or served.get("equivocation_count"):
+            unknown.append("the served state reports equivocations (the rule is unknown)")
+        if diffs and not unknown:
+            self.add("state_merge", Status.FAIL, f"the served state differs from the client's merge in: {', '.join(diffs)}")
+        elif unknown:
+            self.add(
+                "state_merge",
+                Status.NOT_CHECKED,
+                "cannot reproduce the merge: " + "; ".join(unknown)
+                + (f" (differs in: {', '.join(diffs)})" if diffs else ""),
+            )
+        else:
+            self.add("state_merge", Status.PASS, f"the client's merge of {len(bundle.events)} events reproduces the served state")
+        return result.state
+
+
+def verify(document: Document, trust: TrustStore, *, now: datetime | None = None) -> Report:
+    """Every applicable check on `document`, against the pinned keys in `trust`."""
+    try:
+        return _verify(document, trust, now or datetime.now(timezone.utc))
+    except RecordFormatError as exc:  # a value with no canonical form, found mid-check
+        return Report(document.kind, document.pith_number, (Check("canonical_hash", Status.FAIL, str(exc)),))
+
+
+def _verify(document: Document, trust: TrustStore, now: datetime) -> Report:
+    v = _Verifier(document, trust, now)
+    receipt = document.receipt
+    v.canonical_hash(receipt)
+    v.pith_number()
+    v.receipt_signature(receipt)
+    hints: list[tuple[str, str, str]] = []
+    if receipt is not None:
+        hints.append(("the receipt", receipt.key_id, receipt.public_key_fingerprint))
+    for index, event in enumerate(document.events):
+        fingerprint = event.raw.get("signature", {}).get("public_key_fingerprint") or event.signer.public_key_fingerprint
+        hints.append((f"event {index + 1}", event.signature_key_id, str(fingerprint or "")))
+    carried: tuple[Mapping[str, Any], ...] = ()
+    if isinstance(document, Bundle):
+        carried = document.public_keys
+        if document.bundle_signature is not None:
+            hints.append(
+                (
+                    "the bundle signature",
+                    str(document.bundle_signature.get("key_id")),
+                    str(document.bundle_signature.get("public_key_fingerprint") or ""),
+                )
+            )
+    v.signing_key(hints, carried)
+    v.aliases(document.aliases)
+    v.title_hash(document.paper.title)
+    results: list[EventResult] = []
+    computed_state = None
+    if isinstance(document, Bundle):
+        results, valid, reasons = v.events(document.events, document.pith_number)
+        v.bundle_signature(document)
+        computed_state = v.state(document, valid, reasons)
+    elif document.events:
+        results, _, _ = v.events(document.events, document.pith_number)
+    return Report(document.kind, document.pith_number, tuple(v.checks), tuple(results), computed_state)
