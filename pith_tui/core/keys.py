@@ -119,6 +119,11 @@ def key_from_json(obj: Any, origin: str) -> PinnedKey:
     stated = obj.get("fingerprint_sha256_hex")
     if stated is not None and stated != fingerprint_hex(raw):
         raise TrustStoreError(f"{where}: 'fingerprint_sha256_hex' does not match the key bytes")
+    stated_b32 = obj.get("fingerprint_sha256_b32_first128bits")
+    if stated_b32 is not None and stated_b32 != fingerprint_b32(raw):
+        raise TrustStoreError(
+            f"{where}: 'fingerprint_sha256_b32_first128bits' does not match the key bytes"
+        )
     try:
         verify_key = VerifyKey(raw)
     except Exception:  # PyNaCl raises several types for invalid points

@@ -61,7 +61,7 @@ def merge(bundle: Bundle, valid: Sequence[bool], reasons: Sequence[str]) -> Merg
     applied: list[str] = []
     invalid: list[dict[str, Any]] = []
     unknown: list[str] = []
-    for event, ok, reason in zip(bundle.events, valid, reasons):
+    for event, ok, reason in zip(bundle.events, valid, reasons, strict=True):
         if not ok:
             invalid.append({"event_id": event.event_id, "reason": reason})
             continue
@@ -105,11 +105,9 @@ def differences(computed: Mapping[str, Any], served: Mapping[str, Any]) -> list[
         if key in ("state_sha256", "current"):
             continue
         mine, theirs = computed.get(key), served.get(key)
-        if key == "invalid_events":
+        if key == "invalid_events" and isinstance(theirs, list):
             mine = sorted(str(e.get("event_id")) for e in mine or [])
-            theirs = sorted(
-                str(e.get("event_id") if isinstance(e, dict) else e) for e in theirs or []
-            )
+            theirs = sorted(str(e.get("event_id") if isinstance(e, dict) else e) for e in theirs)
         if canonical_sha256(mine) != canonical_sha256(theirs):
             diffs.append(key)
     mine_current = computed.get("current") or {}

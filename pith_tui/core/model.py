@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 from pith_tui.core.canonical import strict_loads
 from pith_tui.core.errors import RecordFormatError
@@ -345,6 +345,8 @@ class Bundle:
         links = obj.get("links") or {}
         if not isinstance(links, dict):
             raise RecordFormatError("'links' should be an object", f"{w}.links")
+        events = Event.parse_list(_field(obj, "events", list, w), f"{w}.events")
+        _receipt_of(events)  # a malformed receipt is a format error now, not mid-verification
         return cls(
             pith_number=_field(obj, "pith_number", str, w),
             short_pith_number=_text(obj, "short_pith_number", w),
@@ -352,7 +354,7 @@ class Bundle:
             canonical_sha256=_field(obj, "canonical_sha256", str, w),
             source=Source.parse(obj.get("source", record["source"]), f"{w}.source"),
             aliases=Alias.parse_list(obj.get("source_aliases", []), f"{w}.source_aliases"),
-            events=Event.parse_list(_field(obj, "events", list, w), f"{w}.events"),
+            events=events,
             state=_optional(obj, "state", dict, w),
             bundle_signature=_optional(obj, "bundle_signature", dict, w),
             public_keys=tuple(keys),
@@ -369,10 +371,7 @@ class Bundle:
 
     @property
     def receipt(self) -> Receipt | None:
-        event = self.record_created
-        if event is None or not isinstance(event.payload.get("receipt"), dict):
-            return None
-        return Receipt.parse(event.payload["receipt"], "$.events[record_created].payload.receipt")
+        return _receipt_of(self.events)
 
     @property
     def paper(self) -> PaperInfo:
@@ -388,7 +387,18 @@ class Bundle:
         return PaperInfo()
 
 
-Document = Union[NumberRecord, Bundle]
+def _receipt_of(events: tuple[Event, ...]) -> Receipt | None:
+    """The receipt in the first `record_created` event's payload; absent or null gives None."""
+    for index, event in enumerate(events):
+        if event.event_type == "record_created":
+            receipt = event.payload.get("receipt")
+            if receipt is None:
+                return None
+            return Receipt.parse(receipt, f"$.events[{index}].payload.receipt")
+    return None
+
+
+Document = NumberRecord | Bundle
 
 
 def parse_document(obj: Any) -> Document:
@@ -412,6 +422,8 @@ def parse_document(obj: Any) -> Document:
 def load_document(data: bytes | str) -> Document:
     """Strictly parse bytes and build the model. A non-JSON body (an HTML page) says so."""
     head = data[:256].lstrip()
+    if head[:3] == b"\xef\xbb\xbf" or head[:1] == "\ufeff":
+        raise RecordFormatError("not a Pith document: it starts with a byte order mark")
     first = head[:1].decode("latin-1") if isinstance(head, bytes) else head[:1]
     if first == "<":
         raise RecordFormatError("not a Pith document: this is an HTML page, not JSON")
