@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -26,11 +28,18 @@ from pith_tui.core.errors import (
     TrustStoreError,
 )
 from pith_tui.core.factory import Session, open_session
-from pith_tui.core.sanitize import clean_text
+from pith_tui.core.sanitize import UNSAFE_RANGES, clean_text
 from pith_tui.core.verify import Report, Verdict
 from pith_tui.core.view import SOURCE_LABELS, RecordView
 
 EXIT_OK, EXIT_NOT_VERIFIED, EXIT_USAGE, EXIT_FETCH = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports it
+
+# Characters the sanitizer makes visible, except the newline (json.dumps escapes every
+# control character inside strings, so a raw newline in its output is layout).
+_UNSAFE_IN_JSON = re.compile(
+    "[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi, _ in UNSAFE_RANGES) + "]"
+)
 
 
 class UsageError(Exception):
@@ -42,18 +51,25 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, *, in_subcommand: bool = False) -> None:
+    # In a subcommand the defaults are suppressed, so `cache --offline list` and
+    # `cache list --offline` both work and an absent option never overwrites a given one.
+    extra: dict[str, Any] = {"default": argparse.SUPPRESS} if in_subcommand else {}
     parser.add_argument(
-        "--offline", action="store_true", help="never touch the network (also PITH_OFFLINE=1)"
+        "--offline",
+        action="store_true",
+        help="never touch the network (also PITH_OFFLINE=1)",
+        **extra,
     )
     parser.add_argument(
-        "--base-url", metavar="URL", help="the Pith server or mirror (also PITH_BASE_URL)"
+        "--base-url", metavar="URL", help="the Pith server or mirror (also PITH_BASE_URL)", **extra
     )
     parser.add_argument(
         "--cache-dir",
         metavar="DIR",
         type=Path,
         help="where the cache lives (also PITH_TUI_CACHE_DIR)",
+        **extra,
     )
 
 
@@ -103,6 +119,16 @@ def _cache_parser() -> argparse.ArgumentParser:
     export.add_argument("directory", type=Path)
     imports = sub.add_parser("import", help="verify files and store them in the cache")
     imports.add_argument("files", nargs="+", type=Path)
+    for action in (
+        listing,
+        check,
+        remove,
+        sub.choices["clear"],
+        sub.choices["path"],
+        export,
+        imports,
+    ):
+        _common(action, in_subcommand=True)
     return parser
 
 
@@ -110,6 +136,19 @@ def _session(args: argparse.Namespace, *, samples: bool = True) -> Session:
     return open_session(
         base_url=args.base_url, offline=args.offline, cache_dir=args.cache_dir, samples=samples
     )
+
+
+def _dump_json(value: Any, out: TextIO) -> None:
+    """Indented JSON that keeps non-ASCII text but writes C1 controls, bidi and invisible
+    characters as \\uXXXX escapes: the same data, and nothing that acts on a terminal."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    out.write(_UNSAFE_IN_JSON.sub(_json_escape, text))
+    out.write("\n")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return char if char == "\n" else json.dumps(char)[1:-1]
 
 
 def _print_notices(session: Session, err: TextIO) -> None:
@@ -156,11 +195,11 @@ def _print_report(report: Report, label: str, out: TextIO) -> None:
 def _print_view(target: str, view: RecordView, out: TextIO) -> None:
     title = clean_text(view.paper.title, max_chars=100)
     print(
-        f"{clean_text(target)}: {view.pith_number} ({_kind(view)}, {SOURCE_LABELS.get(view.source, view.source)})",
+        f"{clean_text(target)}: {clean_text(view.pith_number)} ({_kind(view)}, {SOURCE_LABELS.get(view.source, view.source)})",
         file=out,
     )
-    if title:
-        print(f"  {title}", file=out)
+    if title:  # labelled: an unsigned title such as "=> VERIFIED" must not pass for a verdict
+        print(f"  title: {title}", file=out)
     many = len(view.reports) > 1
     for label, report in view.reports:
         _print_report(report, label if many else "", out)
@@ -171,10 +210,8 @@ def _print_view(target: str, view: RecordView, out: TextIO) -> None:
 
 def _looks_like_path(target: str) -> bool:
     return (
-        (os.sep in target
-        and not target.lower().startswith(("http:", "https:")))
-        or target.endswith((".json", ".txt", ".html"))
-    )
+        os.sep in target and not target.lower().startswith(("http:", "https:"))
+    ) or target.endswith((".json", ".txt", ".html"))
 
 
 async def _verify_targets(
@@ -248,8 +285,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                         "checks": [],
                     }
                 )
-        json.dump(items[0] if len(items) == 1 else items, out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        _dump_json(items[0] if len(items) == 1 else items, out)
     else:
         for target, view, _code, message in results:
             if view is not None:
@@ -282,7 +318,7 @@ def cmd_cache(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     elif args.action == "list":
         entries = cache.entries(sort="fetched_at", descending=True)
         if args.json:
-            json.dump(
+            _dump_json(
                 [
                     {
                         "pith_number": e.pith_number,
@@ -297,15 +333,13 @@ def cmd_cache(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     for e in entries
                 ],
                 out,
-                indent=2,
-                ensure_ascii=False,
             )
-            out.write("\n")
         else:
             now = datetime.now(timezone.utc)
             for e in entries:
                 print(
-                    f"{e.pith_number}  {(e.arxiv_id or '-'):<16} {e.verdict:<10} {e.source:<8} "
+                    f"{clean_text(e.pith_number)}  {clean_text(e.arxiv_id or '-'):<16} "
+                    f"{clean_text(e.verdict):<10} {clean_text(e.source):<8} "
                     f"{_ago(e.fetched_at, now):<10} {clean_text(e.title, max_chars=60)}",
                     file=out,
                 )
@@ -321,7 +355,7 @@ def cmd_cache(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write("\n")
         else:
             for pith_number, verdict, reason in summary.problems:
-                print(f"{pith_number}: {verdict}: {clean_text(reason)}", file=out)
+                print(f"{clean_text(pith_number)}: {verdict}: {clean_text(reason)}", file=out)
             print(summary.line(), file=out)
         return EXIT_OK if summary.all_verified else EXIT_NOT_VERIFIED
     elif args.action == "remove":
@@ -378,16 +412,22 @@ def main(
             return cmd_cache(_cache_parser().parse_args(argv[1:]), out, err)
         return cmd_browse(_browse_parser().parse_args(argv), err)
     except UsageError as exc:
-        print(str(exc), file=err)
+        print(clean_text(exc), file=err)
         return EXIT_USAGE
     except (TrustStoreError, ValueError) as exc:
-        print(f"pith-tui: {exc}", file=err)
+        print(f"pith-tui: {clean_text(exc)}", file=err)
         return EXIT_USAGE
     except QueryError as exc:
-        print(f"pith-tui: {exc}", file=err)
+        print(f"pith-tui: {clean_text(exc)}", file=err)
         return EXIT_USAGE
     except PithError as exc:
-        print(f"pith-tui: {exc}", file=err)
+        print(f"pith-tui: {clean_text(exc)}", file=err)
         return EXIT_FETCH
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`pith-tui verify --json ... | head`): nothing left to say.
+        # Point stdout at devnull so the interpreter's final flush does not fail again.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
