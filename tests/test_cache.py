@@ -1073,3 +1073,15 @@ def test_the_cache_does_not_import_textual() -> None:
     code = "import sys, pith_tui.core.cache; sys.exit('textual' in sys.modules)"
     root = Path(__file__).resolve().parent.parent
     assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
+
+
+def test_verdict_counts_count_each_last_verdict(tmp_path: Path) -> None:
+    cache = Cache.open(tmp_path / "vc")
+    assert cache.verdict_counts() == {}
+    items = [synthetic_item(i) for i in range(10)]
+    cache.put_many(items)
+    cache.set_verdicts([(item.doc.pith_id, "failed") for item in items[:3]])
+    cache.set_verdicts([(item.doc.pith_id, "incomplete") for item in items[3:5]])
+    counts = cache.verdict_counts()
+    assert counts["failed"] == 3 and counts["incomplete"] == 2
+    assert sum(counts.values()) == 10

@@ -229,7 +229,12 @@ def _time_text(moment: datetime) -> str:
 
 
 def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+    """A stored time. Text damaged on disk reads as the epoch (very stale), never a crash."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def _normalise_pith_id(pith_id: str) -> str:
@@ -705,6 +710,12 @@ class Cache:
                 connection.execute(f"SELECT count(*) FROM entries{where}", params).fetchone()[0]
             )
 
+    def verdict_counts(self) -> dict[str, int]:
+        """How many entries have each last verdict (an index walk, no row is read)."""
+        with self._reading() as connection:
+            rows = connection.execute("SELECT verdict, count(*) FROM entries GROUP BY verdict")
+            return {str(verdict): int(count) for verdict, count in rows}
+
     def all_pith_ids(self) -> list[str]:
         """Every cached Pith id, sorted."""
         with self._reading() as connection:
@@ -1134,7 +1145,9 @@ def _document(row: Sequence[Any]) -> StoredDocument:
     return StoredDocument(
         pith_id=row[0],
         kind=row[1],
-        raw=bytes(row[2]),
+        # A BLOB edited on disk into text or a number is damage for the parser to report;
+        # bytes(<int>) would allocate that many zero bytes.
+        raw=row[2] if isinstance(row[2], bytes) else str(row[2]).encode("utf-8", "replace"),
         canonical_sha256=row[3],
         url=row[4],
         etag=row[5],
