@@ -1,0 +1,89 @@
+"""`PithApp`: the terminal browser. The CLI builds a session and calls
+
+PithApp(session.resolver, initial_query=..., theme=..., notices=session.notices).run()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from pith_tui.core.resolver import Resolver
+from pith_tui.core.sanitize import clean_text
+from pith_tui.tui.commands import bindings_for
+from pith_tui.tui.palette import PithCommands
+from pith_tui.tui.screens.help_screen import HelpScreen
+from pith_tui.tui.screens.main_screen import MainScreen
+
+
+class PithApp(App[None]):
+    """Look up, browse and re-verify Pith records."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "pith-tui"
+    COMMANDS = App.COMMANDS | {PithCommands}
+    BINDINGS: list[Binding] = bindings_for("app")  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        resolver: Resolver,
+        *,
+        initial_query: str | None = None,
+        theme: str | None = None,
+        notices: Sequence[str] = (),
+    ) -> None:
+        super().__init__()
+        self.resolver = resolver
+        self.initial_query = initial_query
+        self.notices = tuple(notices)
+        self._theme_error: str | None = None
+        if theme:
+            if theme in self.available_themes:
+                self.theme = theme
+            else:
+                known = ", ".join(sorted(self.available_themes))
+                self._theme_error = (
+                    f"There is no theme {clean_text(theme)!r}; choose one of: {known}."
+                )
+        self._main = MainScreen(resolver, initial_query=initial_query)
+
+    @property
+    def main_screen(self) -> MainScreen:
+        return self._main
+
+    def get_default_screen(self) -> Screen[None]:
+        return self._main
+
+    def on_mount(self) -> None:
+        for notice in self.notices:
+            self.notify(clean_text(notice), title="pith-tui", severity="warning", markup=False)
+        if self._theme_error:
+            self.notify(self._theme_error, title="Theme", severity="error", markup=False)
+
+    # --- actions available everywhere ----------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        else:
+            self.push_screen(HelpScreen())
+
+    def action_cache(self) -> None:
+        from pith_tui.tui.screens.cache_screen import CacheScreen
+
+        if isinstance(self.screen, CacheScreen):
+            return
+        self.push_screen(CacheScreen(self.resolver), self._cache_closed)
+
+    def _cache_closed(self, pith_id: str | None) -> None:
+        if pith_id:
+            self.open_record(pith_id)
+
+    def open_record(self, query: str) -> None:
+        """Back to the main screen, and look `query` up (a Pith id opens from the cache)."""
+        while self.screen is not self._main and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self._main.lookup(query)

@@ -1,0 +1,115 @@
+"""The one registry of commands and keys.
+
+It feeds the key bindings (and so the footer), the help screen and the command palette, so
+the three can never disagree. A `Command` with `bound_here=False` is bound by Textual or by a
+built-in widget (tab, ctrl+q, Enter in a table); it is listed for the help screen only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+KEY_DISPLAY = {
+    "slash": "/",
+    "question_mark": "?",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "escape": "Esc",
+    "enter": "Enter",
+    "tab": "Tab",
+    "shift+tab": "Shift+Tab",
+    "ctrl+p": "Ctrl+P",
+    "ctrl+q": "Ctrl+Q",
+    "f1": "F1",
+    "up": "↑",
+    "down": "↓",
+    "right": "→",
+}
+
+SCOPES = {
+    "app": "Everywhere",
+    "record": "Main screen",
+    "lookup": "Lookup box",
+    "aliases": "Aliases tab",
+    "timeline": "Timeline tab",
+    "citations": "Cited-by tab",
+    "raw": "Raw JSON view",
+    "help": "This help",
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    keys: str  # Textual key names, comma-separated: "question_mark,f1"
+    action: str  # the action, run on the node that owns the scope
+    label: str  # short: footer and palette title
+    help: str  # one sentence: help screen and palette
+    scope: str  # a key of SCOPES
+    show: bool = True  # in the footer
+    bound_here: bool = True  # False: Textual or a built-in widget binds the key
+    palette: bool = False  # offered by the command palette
+
+    @property
+    def key_display(self) -> str:
+        return " / ".join(KEY_DISPLAY.get(key, key) for key in self.keys.split(","))
+
+    def binding(self) -> Binding:
+        first = self.keys.split(",")[0]
+        return Binding(
+            self.keys,
+            self.action,
+            self.label,
+            show=self.show,
+            key_display=KEY_DISPLAY.get(first),
+            tooltip=self.help,
+        )
+
+
+COMMANDS: tuple[Command, ...] = (
+    # Everywhere
+    Command("question_mark,f1", "help", "Help", "Show every key and what it does.", "app", palette=True),
+    Command("c", "cache", "Cache", "Review the records in the local cache; Enter opens one.", "app", palette=True),
+    Command("ctrl+p", "command_palette", "Commands", "Search every action, and open recent or cached records by id.", "app", show=False, bound_here=False),
+    Command("tab", "focus_next", "Next pane", "Move to the next pane.", "app", show=False, bound_here=False),
+    Command("shift+tab", "focus_previous", "Previous pane", "Move to the previous pane.", "app", show=False, bound_here=False),
+    Command("ctrl+q", "quit", "Quit", "Quit pith-tui.", "app", show=False, bound_here=False),
+    # The main screen
+    Command("slash", "lookup", "Look up", "Focus the lookup box: an arXiv id, DOI, Pith Number, short id or URL, then Enter.", "record", palette=True),
+    Command("left_square_bracket", "back", "Back", "Go back to the previous record you viewed.", "record", palette=True),
+    Command("right_square_bracket", "forward", "Forward", "Go forward again after going back.", "record", palette=True),
+    Command("r", "refresh", "Refresh", "Fetch the record again from the network and re-verify it.", "record", palette=True),
+    Command("y", "copy_number", "Copy №", "Copy the Pith Number to the clipboard.", "record", palette=True),
+    Command("o", "open_page", "Open page", "Open the record's page on the Pith site in your browser.", "record", palette=True),
+    Command("j", "raw_json", "Raw JSON", "Show the whole document(s) as JSON, searchable.", "record", palette=True),
+    # The lookup box
+    Command("enter", "submit", "Look up", "Look up what you typed, or the record the grey suggestion names.", "lookup", bound_here=False),
+    Command("right", "cursor_right", "Accept", "Accept the grey suggestion (ids and titles from the cache and history).", "lookup", show=False, bound_here=False),
+    Command("escape", "leave", "Leave", "Leave the lookup box.", "lookup"),
+    # Tabs
+    Command("enter", "select_cursor", "Copy", "Copy the selected alias to the clipboard.", "aliases", bound_here=False),
+    Command("g", "lookup_alias", "Look it up", "Look up the selected arXiv or DOI alias.", "aliases"),
+    Command("up,down", "cursor_up", "Select", "Select an event; its check and payload show beside the list.", "timeline", show=False, bound_here=False),
+    Command("enter", "select_cursor", "Open", "Look up the selected citing paper.", "citations", bound_here=False),
+    # Raw JSON
+    Command("slash", "focus_search", "Search", "Focus the search box; Enter jumps to the next match.", "raw"),
+    Command("n", "next_match", "Next", "Jump to the next match.", "raw"),
+    Command("N", "previous_match", "Previous", "Jump to the previous match.", "raw"),
+    Command("escape,q,j", "close", "Back", "Return to the record.", "raw"),
+    # Help
+    Command("escape,q,question_mark,f1", "close", "Close", "Close this help.", "help"),
+)  # fmt: skip
+
+
+def commands_for(scope: str) -> tuple[Command, ...]:
+    return tuple(command for command in COMMANDS if command.scope == scope)
+
+
+def bindings_for(scope: str) -> list[Binding]:
+    """The `BINDINGS` of the node that owns `scope`."""
+    return [command.binding() for command in commands_for(scope) if command.bound_here]
+
+
+def palette_commands() -> tuple[Command, ...]:
+    return tuple(command for command in COMMANDS if command.palette)

@@ -1,0 +1,357 @@
+"""How a `RecordView` reads on screen: labels, verdicts, badges and claims as `Content`.
+
+Every piece of record text goes through `clean_text`/`clean_multiline` here and is put into
+`Content` objects as plain text with a style, never into a markup string, so a title such as
+`[link=…]x[/link] :white_check_mark:` shows literally. Styles name theme variables
+(`$success`, `$error`, `$warning`), so they follow the theme; every state is also spelled out
+in words and symbols, so nothing depends on colour (NO_COLOR).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from textual.content import Content
+
+from pith_tui.core.errors import (
+    CacheError,
+    FetchError,
+    FetchTimeoutError,
+    MismatchError,
+    NotCachedError,
+    NotFoundError,
+    NotPithDocumentError,
+    OfflineError,
+    PithError,
+    QueryError,
+    RecordFormatError,
+    RedirectRefusedError,
+    ServerError,
+    TooLargeError,
+    TrustStoreError,
+)
+from pith_tui.core.model import Event
+from pith_tui.core.sanitize import clean_multiline, clean_text
+from pith_tui.core.verify import Check, Report, Status, Verdict
+from pith_tui.core.view import RecordView
+
+VERDICT_LABELS = {
+    Verdict.VERIFIED: "✓ VERIFIED",
+    Verdict.FAILED: "✗ FAILED",
+    Verdict.INCOMPLETE: "! INCOMPLETE",
+}
+VERDICT_CLASSES = {
+    Verdict.VERIFIED: "-verified",
+    Verdict.FAILED: "-failed",
+    Verdict.INCOMPLETE: "-incomplete",
+}
+STATUS_WORDS = {
+    Status.PASS: "pass",
+    Status.FAIL: "FAIL",
+    Status.WARN: "warn",
+    Status.NOT_CHECKED: "not checked",
+}
+STATUS_STYLES = {
+    Status.PASS: "bold $success",
+    Status.FAIL: "bold $error",
+    Status.WARN: "bold $warning",
+    Status.NOT_CHECKED: "bold $warning",
+}
+STATUS_THEME_VARIABLES = {
+    Status.PASS: "success",
+    Status.FAIL: "error",
+    Status.WARN: "warning",
+    Status.NOT_CHECKED: "warning",
+}
+LABEL_STYLE = "$text-muted"
+CLAIMS_HEADING = "Pith's own claims (not checked by pith-tui)"
+
+# Most specific first: the first class an error is an instance of gives the toast title.
+ERROR_TITLES: tuple[tuple[type[BaseException], str], ...] = (
+    (QueryError, "Not an identifier"),
+    (NotFoundError, "Not found"),
+    (NotCachedError, "Offline"),
+    (OfflineError, "Offline"),
+    (FetchTimeoutError, "Timeout"),
+    (ServerError, "Server error"),
+    (TooLargeError, "Too large"),
+    (NotPithDocumentError, "Not a Pith document"),
+    (RecordFormatError, "Not a Pith document"),
+    (RedirectRefusedError, "Redirect refused"),
+    (MismatchError, "Wrong record"),
+    (CacheError, "Cache"),
+    (TrustStoreError, "Pinned keys"),
+    (FetchError, "Fetch failed"),
+    (PithError, "Error"),
+)
+
+
+def error_title(error: BaseException) -> str:
+    """The toast title for an error class ("Not found", "Offline", "Timeout", …)."""
+    for kind, title in ERROR_TITLES:
+        if isinstance(error, kind):
+            return title
+    return "Unexpected error"
+
+
+def error_message(error: BaseException) -> str:
+    """A plain one-line reason; `PithError`s already are one, anything else is named."""
+    text = clean_text(str(error), max_chars=400)
+    if isinstance(error, PithError):
+        return text or error_title(error)
+    name = type(error).__name__
+    return f"{name}: {text}" if text else name
+
+
+def ago(delta: timedelta) -> str:
+    """`just now`, `5 min ago`, `3 h ago`, `2 days ago` (a future time reads `just now`)."""
+    seconds = int(delta.total_seconds())
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} days ago"
+
+
+def source_label(view: RecordView, now: datetime, *, pending: bool = False) -> str:
+    """Where the view came from, with its age: "cache, fetched 3 h ago", "offline cache, …"."""
+    age = f"fetched {ago(now - view.fetched_at)}" if view.fetched_at is not None else ""
+    if view.source == "network":
+        text = "network"
+    elif view.source == "cache":
+        text = f"cache, {age}" if age else "cache"
+    elif view.source == "cache-stale":
+        text = f"cache, {age} (stale)" if age else "cache (stale)"
+    elif view.source == "offline":
+        text = f"offline cache, {age}" if age else "offline cache"
+    elif view.source == "sample":
+        text = "bundled sample"
+    elif view.source == "file":
+        text = "file"
+    else:
+        text = clean_text(view.source)
+    if pending:
+        text += " · asking the network for a newer version…"
+    return text
+
+
+def host_label(base_url: str, offline: bool) -> str:
+    """The header's sub-title: the service's host, or "offline"."""
+    if offline:
+        return "offline"
+    parts = urlsplit(base_url)
+    return clean_text(parts.netloc or base_url)
+
+
+def first_failure(view: RecordView) -> Check | None:
+    for _label, report in view.reports:
+        for check in report.failures_first:
+            if check.status is Status.FAIL:
+                return check
+    return None
+
+
+def failure_toast(view: RecordView) -> str:
+    """ "pith:XXXX FAILED verification: <first failing check>"."""
+    check = first_failure(view)
+    short = short_number(view)
+    if check is None:
+        return f"{short} FAILED verification: it has no verifiable document"
+    return f"{short} FAILED verification: {check.title}: {clean_text(check.detail, max_chars=300)}"
+
+
+def short_number(view: RecordView) -> str:
+    """`pith:XXXXXXXX` from the Pith id (recomputed from the hash when it verified)."""
+    return "pith:" + clean_text(view.pith_id[:8])
+
+
+def verdict_summary(view: RecordView) -> str:
+    """ "record ✓ verified · bundle ✓ verified — 18 checks, 0 failed"."""
+    parts = [f"{label} {report.verdict.value}" for label, report in view.reports]
+    checks = [check for _label, report in view.reports for check in report.checks]
+    failed = sum(check.status is Status.FAIL for check in checks)
+    unchecked = sum(check.status is Status.NOT_CHECKED for check in checks)
+    counts = f"{len(checks)} checks, {failed} failed"
+    if unchecked:
+        counts += f", {unchecked} not checked"
+    return f"{' · '.join(parts) or 'no document'} — {counts}"
+
+
+def verdict_content(view: RecordView | None) -> Content:
+    """The banner: the verdict in words on the first line, a summary on the second."""
+    if view is None:
+        return Content.assemble(("– NO RECORD", "bold"), "\n", "Press / to look a paper up.")
+    return Content.assemble((VERDICT_LABELS[view.verdict], "bold"), "\n", verdict_summary(view))
+
+
+METADATA_FIELDS = {
+    "arxiv": "arXiv",
+    "submitted": "Submitted",
+    "licence": "Licence",
+    "number": "Pith №",
+    "short": "Short",
+    "hash": "Hash",
+    "source": "Source",
+    "notes": "Notes",
+    "headline": "Headline",
+}
+
+
+def iso_time(text: str) -> str:
+    """`2026-05-17 23:59:21` from an ISO time (other text is shown as it is, cleaned)."""
+    text = clean_text(text, max_chars=40)
+    if len(text) >= 19 and text[4] == "-" and text[10] == "T":
+        return f"{text[:10]} {text[11:19]}"
+    return text
+
+
+def metadata_fields(
+    view: RecordView, now: datetime, *, pending: bool = False
+) -> dict[str, Content]:
+    """The metadata pane's labelled fields (keys of METADATA_FIELDS), plus "title",
+    "authors" and "abstract". An empty Content means the field is hidden."""
+    paper = view.paper
+    version = f" v{view.arxiv_version}" if view.arxiv_version is not None else ""
+    cats = clean_text(paper.primary_cat)
+    if paper.cross_cats:
+        also = ", ".join(clean_text(cat) for cat in paper.cross_cats)
+        cats = f"{cats} (also {also})" if cats else f"(also {also})"
+    arxiv = clean_text(view.arxiv_id) + version + (f" · {cats}" if cats else "")
+    submitted = clean_text(paper.submitted_at)
+    if len(submitted) >= 10 and submitted[4] == "-":
+        submitted = submitted[:10]
+    notes = "\n".join(f"• {clean_text(note)}" for note in view.notes)
+    return {
+        "title": Content(clean_text(paper.title) or "(no title given)"),
+        "authors": Content(clean_text(paper.authors_text) or "(no authors given)"),
+        "arxiv": Content(arxiv),
+        "submitted": Content(submitted or "–"),
+        "licence": Content(clean_text(paper.license) or "–"),
+        "number": Content.assemble((clean_text(view.pith_number), "bold")),
+        "short": Content(clean_text(view.short_pith_number) or short_number(view)),
+        "hash": Content(clean_text(view.canonical_sha256)),
+        "source": Content(source_label(view, now, pending=pending)),
+        "notes": Content.assemble((notes, "$warning")) if notes else Content(""),
+        "headline": Content(clean_text(paper.headline)),
+        "abstract": Content(clean_multiline(paper.abstract_excerpt, max_chars=2000).strip()),
+    }
+
+
+def badge(status: Status) -> Content:
+    """`✓ pass`, `✗ FAIL`, `! warn`, `– not checked`, styled by status."""
+    return Content.assemble((f"{status.symbol} {STATUS_WORDS[status]}", STATUS_STYLES[status]))
+
+
+def report_heading(label: str, report: Report) -> Content:
+    """ "Record  ✓ verified" above one document's checks."""
+    return Content.assemble(
+        (label.capitalize(), "bold underline"),
+        "  ",
+        (VERDICT_LABELS[report.verdict].lower(), STATUS_STYLES[_verdict_status(report.verdict)]),
+    )
+
+
+def check_rows(report: Report) -> list[tuple[Content, Content]]:
+    """(badge, title and detail) per check, failing checks first."""
+    return [
+        (
+            badge(check.status),
+            Content.assemble(
+                (check.title, "bold"),
+                "\n",
+                (clean_text(check.detail, max_chars=600), LABEL_STYLE),
+            ),
+        )
+        for check in report.failures_first
+    ]
+
+
+def _verdict_status(verdict: Verdict) -> Status:
+    return {Verdict.VERIFIED: Status.PASS, Verdict.FAILED: Status.FAIL}.get(verdict, Status.WARN)
+
+
+def claim_value(value: Any) -> str:
+    """A server claim in neutral words: yes / no / a number / short JSON."""
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if value is None:
+        return "–"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return clean_text(value, max_chars=80)
+    return clean_text(json.dumps(value, ensure_ascii=False, default=str), max_chars=80)
+
+
+def claim_rows(claims: Mapping[str, Any]) -> list[tuple[Content, Content]]:
+    """(name, "claims: no") per item of the service's `verification_status`: neutral text,
+    no badge symbols and no status colours, so a claim can never pass for a check."""
+    return [
+        (
+            Content(clean_text(str(key).replace("_", " "), max_chars=40)),
+            Content.assemble(("claims: ", LABEL_STYLE), claim_value(value)),
+        )
+        for key, value in claims.items()
+    ]
+
+
+def no_claims_text(has_record: bool) -> str:
+    if has_record:
+        return "The record lists no claims."
+    return "Only a number record carries them; this view has a bundle only."
+
+
+def pretty_json(value: Any) -> str:
+    """Indented JSON, then sanitized: bidi and C1 characters inside strings become visible."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return clean_multiline(text)
+
+
+def event_time(event: Event) -> str:
+    return iso_time(event.created_at)
+
+
+def event_detail_items(view: RecordView, index: int) -> list[Content | tuple[Content, Content]]:
+    """The timeline's side panel: one event's own check, who signed it, and its payload as
+    pretty JSON (sanitized)."""
+    events = view.events
+    if not 0 <= index < len(events):
+        return []
+    event = events[index]
+    report = view.event_report
+    result = report.events[index] if report is not None and index < len(report.events) else None
+    signer = event.signer
+    who = clean_text(signer.signer_id) or "?"
+    if signer.signer_type:
+        who += f" ({clean_text(signer.signer_type)})"
+    check: Content = Content("not checked")
+    if result is not None:
+        check = Content.assemble(
+            badge(result.status), " — ", clean_text(result.detail, max_chars=300)
+        )
+
+    def label(text: str) -> Content:
+        return Content.styled(text, LABEL_STYLE)
+
+    return [
+        Content.assemble(
+            (f"Event {index + 1} of {len(events)} · ", "bold"),
+            (clean_text(event.event_type), "bold"),
+        ),
+        (label("Check"), check),
+        (label("Created"), Content(event_time(event) or "–")),
+        (label("Target"), Content(clean_text(event.target) or "–")),
+        (label("Signer"), Content(who)),
+        (label("Key"), Content(clean_text(event.signature_key_id))),
+        (label("Event id"), Content(clean_text(event.event_id))),
+        label("Payload"),
+        Content(pretty_json(event.payload)),
+    ]

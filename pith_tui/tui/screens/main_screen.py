@@ -1,0 +1,346 @@
+"""The main screen: lookup box, metadata and verification panes, and the tabs below.
+
+Lookups run in one exclusive async worker group; results come back as `RecordLoaded` /
+`LookupFailed` messages. A failed lookup leaves the record on screen and says why in a toast;
+an unexpected worker error becomes one error toast, never a silent dead pane.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from pith_tui.core.errors import NotCachedError, PithError, QueryError
+from pith_tui.core.ids import parse_query
+from pith_tui.core.resolver import Resolver
+from pith_tui.core.sanitize import clean_text
+from pith_tui.core.urls import page_url
+from pith_tui.core.verify import Verdict
+from pith_tui.core.view import RecordView
+from pith_tui.tui.commands import bindings_for
+from pith_tui.tui.messages import LookupFailed, RecordLoaded
+from pith_tui.tui.present import (
+    VERDICT_LABELS,
+    error_message,
+    error_title,
+    failure_toast,
+    host_label,
+    short_number,
+)
+from pith_tui.tui.suggester import LookupSuggester
+from pith_tui.tui.widgets.aliases_pane import AliasesPane
+from pith_tui.tui.widgets.citations_pane import CitationsPane
+from pith_tui.tui.widgets.lookup_input import LookupInput
+from pith_tui.tui.widgets.metadata_pane import MetadataPane
+from pith_tui.tui.widgets.timeline_pane import TimelinePane
+from pith_tui.tui.widgets.verification_pane import VerificationPane
+
+if TYPE_CHECKING:
+    from pith_tui.tui.app import PithApp
+
+LOADING_PANES = ("#metadata", "#verification", "#tabs")
+# Cached views the resolver may revalidate online: shown at once while it asks.
+SHOW_FIRST_SOURCES = frozenset({"cache-stale", "sample"})
+LOADING_DELAY = 0.15  # seconds before a running lookup shows the loading indicator
+NEEDS_RECORD = frozenset({"refresh", "copy_number", "open_page", "raw_json"})
+
+
+class MainScreen(Screen[None]):
+    """One record at a time, with a back/forward trail of the records visited."""
+
+    BINDINGS: list[Binding] = bindings_for("record")  # type: ignore[assignment]
+    AUTO_FOCUS = "#metadata"
+
+    def __init__(self, resolver: Resolver, *, initial_query: str | None = None) -> None:
+        super().__init__(id="main")
+        self.resolver = resolver
+        self.initial_query = initial_query
+        self.view: RecordView | None = None
+        self.trail: list[str] = []  # Pith ids visited, for back/forward
+        self.trail_index = -1
+        self._suggester = LookupSuggester(resolver.cache)
+        self._loading_timer: Timer | None = None
+        self._focus_before_loading: Widget | None = None
+
+    @property
+    def pith_app(self) -> PithApp:
+        return self.app  # type: ignore[return-value]
+
+    # --- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield LookupInput(self._suggester, id="lookup")
+        with Horizontal(id="top"):
+            yield MetadataPane(id="metadata")
+            yield VerificationPane(id="verification")
+        with TabbedContent(id="tabs"):
+            with TabPane("Aliases", id="tab-aliases"):
+                yield AliasesPane(id="aliases")
+            with TabPane("Timeline", id="tab-timeline"):
+                yield TimelinePane(id="timeline")
+            with TabPane("Cited by", id="tab-citations"):
+                yield CitationsPane(id="citations")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._update_sub_title()
+        self.start()
+
+    def start(self) -> None:
+        """Open the initial query, else the latest record of the history or the cache,
+        else the cache review screen."""
+        if self.initial_query:
+            self.lookup(self.initial_query, fill=True)
+            return
+        cache = self.resolver.cache
+        try:
+            recent = next((pid for _q, pid, _at in cache.history(limit=50) if pid), None)
+            if recent is None:
+                entries = cache.entries(limit=1)
+                recent = entries[0].pith_id if entries else None
+        except PithError as exc:
+            self._fail("", exc)
+            recent = None
+        if recent is not None:
+            self.open_id(recent)
+        else:
+            self.pith_app.action_cache()
+
+    # --- lookups -------------------------------------------------------------------------
+
+    def lookup(self, text: str, *, refresh: bool = False, fill: bool = False) -> None:
+        """Look `text` up in a worker; `fill` also puts it in the lookup box."""
+        if fill:
+            self.query_one(LookupInput).value = text
+        self._lookup(text, refresh=refresh)
+
+    def open_id(self, pith_id: str, *, goto: int | None = None) -> None:
+        """Open a Pith id from the cache (no network unless it is not cached)."""
+        self._open_cached(pith_id, goto=goto)
+
+    def _set_loading(self, loading: bool) -> None:
+        """Cover the panes a lookup fills with a loading indicator (or uncover them, and give
+        the focus back to the widget that had it: a covered widget loses the focus)."""
+        if self._loading_timer is not None:
+            self._loading_timer.stop()
+            self._loading_timer = None
+        if loading and self._focus_before_loading is None:
+            self._focus_before_loading = self.focused
+        for selector in LOADING_PANES:
+            self.query_one(selector).loading = loading
+        if not loading:
+            widget, self._focus_before_loading = self._focus_before_loading, None
+            if widget is not None and widget.is_attached and self.focused is not widget:
+                widget.focus()
+
+    def _loading_soon(self) -> None:
+        """Show the loading indicator if the lookup is still running after a moment: a
+        lookup answered from the cache never flickers."""
+        if self._loading_timer is None:
+            self._loading_timer = self.set_timer(LOADING_DELAY, lambda: self._set_loading(True))
+
+    @work(exclusive=True, group="lookup", exit_on_error=False)
+    async def _lookup(self, text: str, *, refresh: bool = False) -> None:
+        try:
+            query = parse_query(text)
+        except QueryError as exc:
+            self.post_message(LookupFailed(text, exc))
+            return
+        shown_early = False
+        if not refresh and not self.resolver.offline:
+            try:
+                # Reading and re-verifying the cached copy is blocking work: off the UI loop.
+                cached = await asyncio.to_thread(self.resolver.cached_view, query)
+            except PithError:
+                cached = None
+            if cached is not None and cached.source in SHOW_FIRST_SOURCES:
+                # Stale: show the cache at once, then ask the network.
+                self.post_message(RecordLoaded(cached, text, provisional=True))
+                shown_early = True
+        if not shown_early:
+            self._loading_soon()
+        try:
+            view = await self.resolver.resolve(query, refresh=refresh)
+        except PithError as exc:
+            self.post_message(LookupFailed(text, exc))
+            return
+        self.post_message(RecordLoaded(view, text, push=not shown_early, refreshed=refresh))
+
+    @work(exclusive=True, group="lookup", exit_on_error=False)
+    async def _open_cached(self, pith_id: str, *, goto: int | None = None) -> None:
+        try:
+            view = await asyncio.to_thread(self.resolver.load_cached, pith_id)
+        except NotCachedError:
+            self._loading_soon()
+            try:
+                view = await self.resolver.resolve(pith_id)
+            except PithError as exc:
+                self.post_message(LookupFailed(pith_id, exc))
+                return
+        except PithError as exc:
+            self.post_message(LookupFailed(pith_id, exc))
+            return
+        self.post_message(RecordLoaded(view, pith_id, push=goto is None, goto=goto))
+
+    @on(RecordLoaded)
+    def _loaded(self, message: RecordLoaded) -> None:
+        message.stop()
+        self._set_loading(False)
+        view = message.view
+        self.show(view, pending=message.provisional)
+        box = self.query_one(LookupInput)
+        if not box.has_focus:
+            box.value = message.query if message.query != view.pith_id else short_number(view)
+        if message.goto is not None:
+            self.trail_index = message.goto
+        elif message.push:
+            self._visit(view.pith_id)
+        self.refresh_bindings()
+        if message.provisional:
+            return
+        if view.verdict is Verdict.FAILED:
+            self.notify(
+                failure_toast(view), title="Verification failed", severity="warning", markup=False
+            )
+        elif message.refreshed:
+            self.notify(
+                f"{short_number(view)} fetched again and re-verified: "
+                f"{VERDICT_LABELS[view.verdict]}",
+                title="Refreshed",
+                markup=False,
+            )
+
+    @on(LookupFailed)
+    def _failed(self, message: LookupFailed) -> None:
+        message.stop()
+        self._fail(message.query, message.error)
+
+    def _fail(self, _query: str, error: BaseException) -> None:
+        self._set_loading(False)
+        self.notify(error_message(error), title=error_title(error), severity="error", markup=False)
+        if self.view is None:
+            self.query_one(LookupInput).focus()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self._set_loading(False)
+            error = event.worker.error
+            self.notify(
+                error_message(error) if error is not None else "a background task failed",
+                title="Unexpected error",
+                severity="error",
+                markup=False,
+            )
+
+    def show(self, view: RecordView, *, pending: bool = False) -> None:
+        """Put a view on every pane."""
+        self.view = view
+        self.query_one(MetadataPane).show(view, self.resolver.now(), pending=pending)
+        self.query_one(VerificationPane).show(view)
+        self.query_one(AliasesPane).show(view)
+        self.query_one(TimelinePane).show(view)
+        self.query_one(CitationsPane).show(view)
+        self._update_sub_title()
+
+    def _visit(self, pith_id: str) -> None:
+        if 0 <= self.trail_index < len(self.trail) and self.trail[self.trail_index] == pith_id:
+            return
+        del self.trail[self.trail_index + 1 :]
+        self.trail.append(pith_id)
+        self.trail_index = len(self.trail) - 1
+
+    def _update_sub_title(self) -> None:
+        self.app.sub_title = host_label(self.resolver.base_url, self.resolver.offline)
+
+    # --- the lookup box ------------------------------------------------------------------
+
+    @on(Input.Submitted, "#lookup")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        box = self.query_one(LookupInput)
+        text = event.value.strip()
+        if not text:
+            return
+        try:
+            parse_query(text)
+        except QueryError as exc:
+            target = box.suggested_target()
+            if target is None:
+                self._fail(text, exc)
+                return
+            text = target
+            box.value = target
+        self.lookup(text)
+        self.query_one(MetadataPane).focus()
+
+    # --- actions -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in NEEDS_RECORD and self.view is None:
+            return None
+        if action == "back" and self.trail_index <= 0:
+            return None
+        if action == "forward" and self.trail_index >= len(self.trail) - 1:
+            return None
+        return True
+
+    def action_lookup(self) -> None:
+        self.query_one(LookupInput).focus()
+
+    def action_back(self) -> None:
+        if self.trail_index > 0:
+            index = self.trail_index - 1
+            self.open_id(self.trail[index], goto=index)
+
+    def action_forward(self) -> None:
+        if self.trail_index < len(self.trail) - 1:
+            index = self.trail_index + 1
+            self.open_id(self.trail[index], goto=index)
+
+    def action_refresh(self) -> None:
+        if self.view is None:
+            return
+        if self.resolver.offline:
+            self.notify(
+                "Offline: refreshing needs the network; re-verified the cached copy instead.",
+                title="Offline",
+                severity="warning",
+                markup=False,
+            )
+        self.lookup(self.view.pith_id, refresh=True)
+
+    def action_copy_number(self) -> None:
+        if self.view is None:
+            return
+        number = clean_text(self.view.pith_number)
+        self.app.copy_to_clipboard(number)
+        self.notify(f"Copied {number}", title="Copied", markup=False)
+
+    def action_open_page(self) -> None:
+        if self.view is None:
+            return
+        try:
+            url = page_url(self.resolver.base_url, self.view.pith_id)
+        except ValueError as exc:
+            self.notify(str(exc), title="Open page", severity="error", markup=False)
+            return
+        self.app.open_url(url)
+        self.notify(f"Opening {url}", title="Open page", markup=False)
+
+    def action_raw_json(self) -> None:
+        if self.view is None:
+            return
+        from pith_tui.tui.screens.raw_json_screen import RawJsonScreen
+
+        self.app.push_screen(RawJsonScreen(self.view))

@@ -1,0 +1,49 @@
+"""The metadata pane: what the paper is, its numbers, and where the data came from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+
+from pith_tui.core.view import RecordView
+from pith_tui.tui.present import LABEL_STYLE, METADATA_FIELDS, metadata_fields
+from pith_tui.tui.widgets.hanging_list import HangingList, Item
+
+EMPTY = (
+    "No record is open.\n\n"
+    "Press / and type an arXiv id (2106.06530), a DOI, a Pith Number or a short id "
+    "(pith:4K6GSOJW), then Enter. Press c to browse the cache, ? for help."
+)
+
+
+class MetadataPane(VerticalScroll):
+    """Title, authors, arXiv id and categories, dates, licence, numbers, hash, source, notes,
+    abstract. Every value is `Content` built from sanitized text (never markup)."""
+
+    def compose(self) -> ComposeResult:
+        yield HangingList([Content(EMPTY)], id="metadata-body", label_width=10)
+
+    def on_mount(self) -> None:
+        self.border_title = "Paper"
+
+    def show(self, view: RecordView, now: datetime, *, pending: bool = False) -> None:
+        fields = metadata_fields(view, now, pending=pending)
+        items: list[Item] = [
+            fields["title"].stylize("bold"),
+            fields["authors"].stylize("italic"),
+            Content(""),
+        ]
+        for key, label in METADATA_FIELDS.items():
+            if fields[key]:
+                items.append((Content.styled(label, LABEL_STYLE), fields[key]))
+        if fields["abstract"]:
+            items += [
+                Content(""),
+                Content.styled("Abstract (excerpt)", LABEL_STYLE),
+                fields["abstract"],
+            ]
+        self.query_one(HangingList).update(items)
+        self.scroll_home(animate=False)
