@@ -29,6 +29,7 @@ from pith_tui.core.errors import (
 )
 from pith_tui.core.factory import Session, open_session
 from pith_tui.core.sanitize import UNSAFE_RANGES, clean_text
+from pith_tui.core.timefmt import relative_time
 from pith_tui.core.verify import Report, Verdict
 from pith_tui.core.view import SOURCE_LABELS, RecordView
 
@@ -298,14 +299,6 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # --- cache --------------------------------------------------------------------------------
 
 
-def _ago(moment: datetime, now: datetime) -> str:
-    seconds = max(0, int((now - moment).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds // size} {unit} ago"
-    return "just now"
-
-
 def cmd_cache(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pith_tui.core import mirror
 
@@ -340,7 +333,7 @@ def cmd_cache(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 print(
                     f"{clean_text(e.pith_number)}  {clean_text(e.arxiv_id or '-'):<16} "
                     f"{clean_text(e.verdict):<10} {clean_text(e.source):<8} "
-                    f"{_ago(e.fetched_at, now):<10} {clean_text(e.title, max_chars=60)}",
+                    f"{relative_time(e.fetched_at, now):<10} {clean_text(e.title, max_chars=60)}",
                     file=out,
                 )
             print(f"{len(entries)} cached record(s) in {cache.path}", file=err)

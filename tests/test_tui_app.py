@@ -612,7 +612,7 @@ async def test_a_stale_record_shows_at_once_then_revalidates(tmp_path: Path) -> 
         main_of(app).lookup(LABEL_NOISE)
         # The network has not answered: the stale copy is on screen already.
         await wait_until(pilot, lambda: main_of(app).view.source == "cache-stale")
-        assert "cache, fetched 2 days ago (stale)" in metadata_text(app)
+        assert "cache, fetched 2 d ago (stale)" in metadata_text(app)
         assert "asking the network" in metadata_text(app)
         gate.set()
         await settle(pilot)

@@ -31,8 +31,9 @@ from textual.widgets import Input
 from pith_tui.core.cache import Cache, PutItem, StoredDocument
 from pith_tui.core.errors import CacheError
 from pith_tui.core.resolver import Resolver
+from pith_tui.core.timefmt import relative_time
 from pith_tui.tui.screens.cache_screen import CacheScreen, DetailPane
-from pith_tui.tui.widgets.cache_table import CacheTable, fit, relative_time
+from pith_tui.tui.widgets.cache_table import CacheTable, fit
 from pith_tui.tui.widgets.confirm import ConfirmDialog
 from pith_tui.tui.widgets.export_dialog import ExportDialog
 from tests.tui_support import (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,6 +36,7 @@ from pith_tui.core.errors import (
 )
 from pith_tui.core.model import Event
 from pith_tui.core.sanitize import clean_multiline, clean_text
+from pith_tui.core.timefmt import relative_time
 from pith_tui.core.verify import Check, Report, Status, Verdict
 from pith_tui.core.view import RecordView
 
@@ -107,21 +108,9 @@ def error_message(error: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
-def ago(delta: timedelta) -> str:
-    """`just now`, `5 min ago`, `3 h ago`, `2 days ago` (a future time reads `just now`)."""
-    seconds = int(delta.total_seconds())
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} days ago"
-
-
 def source_label(view: RecordView, now: datetime, *, pending: bool = False) -> str:
     """Where the view came from, with its age: "cache, fetched 3 h ago", "offline cache, …"."""
-    age = f"fetched {ago(now - view.fetched_at)}" if view.fetched_at is not None else ""
+    age = f"fetched {relative_time(view.fetched_at, now)}" if view.fetched_at is not None else ""
     if view.source == "network":
         text = "network"
     elif view.source == "cache":

@@ -34,13 +34,13 @@ from pith_tui.core.cache import CacheEntry
 from pith_tui.core.errors import NotCachedError, PithError
 from pith_tui.core.resolver import Resolver
 from pith_tui.core.sanitize import clean_text
+from pith_tui.core.timefmt import relative_time
 from pith_tui.tui.widgets.cache_table import (
     COLUMN_LABELS,
     COLUMNS,
     VERDICT_LABELS,
     CacheTable,
     ListQuery,
-    relative_time,
     short_number,
 )
 from pith_tui.tui.widgets.confirm import ConfirmDialog

@@ -19,7 +19,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -36,6 +36,7 @@ from textual.worker import Worker, get_current_worker
 
 from pith_tui.core.cache import Cache, CacheEntry
 from pith_tui.core.sanitize import clean_text
+from pith_tui.core.timefmt import relative_time
 
 ELLIPSIS = "…"
 
@@ -79,29 +80,6 @@ class ListQuery:
 
 def short_number(pith_id: str) -> str:
     return f"pith:{pith_id[:8]}"
-
-
-def relative_time(then: datetime, now: datetime) -> str:
-    """ "just now", "12 min ago", "3 h ago", "5 d ago", "4 mo ago", "2 y ago"."""
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=timezone.utc)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
-    seconds = (now - then).total_seconds()
-    if seconds < 60:
-        return "just now"  # also a time slightly in the future (another machine's clock)
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{minutes} min ago"
-    hours = minutes // 60
-    if hours < 48:
-        return f"{hours} h ago"
-    days = hours // 24
-    if days < 60:
-        return f"{days} d ago"
-    if days < 730:
-        return f"{days // 30} mo ago"
-    return f"{days // 365} y ago"
 
 
 def fit(text: str, width: int) -> str:
