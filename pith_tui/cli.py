@@ -28,6 +28,7 @@ from pith_tui.core.errors import (
     TrustStoreError,
 )
 from pith_tui.core.factory import Session, open_session
+from pith_tui.core.ids import is_query
 from pith_tui.core.sanitize import UNSAFE_RANGES, clean_text
 from pith_tui.core.timefmt import relative_time
 from pith_tui.core.verify import Report, Verdict
@@ -226,7 +227,7 @@ async def _verify_targets(
             try:
                 if path.is_file():
                     view = resolver.view_from_file(path)
-                elif _looks_like_path(target) and not _is_query(target):
+                elif _looks_like_path(target) and not is_query(target):
                     raise UsageError(f"no such file: {target}")
                 else:
                     view = await resolver.resolve(target)
@@ -245,16 +246,6 @@ async def _verify_targets(
     finally:
         await resolver.aclose()
     return results
-
-
-def _is_query(target: str) -> bool:
-    from pith_tui.core.ids import parse_query
-
-    try:
-        parse_query(target)
-    except QueryError:
-        return False
-    return True
 
 
 def _overall(codes: Sequence[int]) -> int:

@@ -78,13 +78,19 @@ def verify_cached(
     verdicts = []
     reason = ""
     for kind in ("record", "bundle"):
-        stored = cache.get(pith_id, kind)
+        try:
+            stored = cache.get(pith_id, kind)
+        except ValueError:  # an entry whose id was edited on disk
+            return pith_id, Verdict.FAILED.value, "the cache entry is damaged: not a Pith id"
         if stored is None:
             continue
         try:
-            report = verify_bytes(stored.raw, trust, now=now).report
+            item = verify_bytes(stored.raw, trust, now=now)
         except PithError as exc:
             return pith_id, Verdict.FAILED.value, f"the cached {kind} is damaged: {exc}"
+        if item.pith_id != pith_id:  # bytes of another record filed under this id
+            return pith_id, Verdict.FAILED.value, f"the cached {kind} holds another record"
+        report = item.report
         verdicts.append(report.verdict)
         if report.verdict is not Verdict.VERIFIED and not reason:
             first = report.failures_first[0]

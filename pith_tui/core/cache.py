@@ -690,7 +690,11 @@ class Cache:
         """
         sql, params = _entries_query(filter_text, sort, descending, limit, offset)
         with self._reading() as connection:
-            rows = connection.execute(sql, params).fetchall()
+            rows = _filtered_page(
+                connection, sql, params, filter_text, sort, descending, limit, offset
+            )
+            if rows is None:
+                rows = connection.execute(sql, params).fetchall()
         return [_entry(row) for row in rows]
 
     def entry(self, pith_id: str) -> CacheEntry | None:
@@ -1139,6 +1143,56 @@ def _entries_query(
     order = _ORDER_BY[sort].format(d="DESC" if descending else "ASC")
     sql = f"SELECT {_ENTRY_COLUMNS} FROM entries{where} ORDER BY {order} LIMIT ? OFFSET ?"
     return sql, [*params, -1 if limit is None else max(0, limit), max(0, offset)]
+
+
+# A filtered page first walks the sort index for at most this many SQLite VM steps (about
+# 5 per row passed, so ~4,000 rows); see `_filtered_page`.
+_FILTER_STEPS = 20_000
+
+
+def _filtered_page(
+    connection: Any,
+    sql: str,
+    params: list[Any],
+    filter_text: str,
+    sort: str,
+    descending: bool,
+    limit: int | None,
+    offset: int,
+) -> list[Any] | None:
+    """The rows of a filtered page, or None when the plain query (`sql`) should just run.
+
+    Profiled with 100,000 entries: the plain query walks the sort index and reads each row
+    it passes until the page is full. That is quick when many rows match, but when few or
+    none do (an id being typed) it reads every row, in index order: random access, 0.3-0.5 s.
+    So it runs with a budget of VM steps; past it, the matches of one sequential scan are
+    sorted instead (`+column` keeps SQLite off the index). The same rows in the same order
+    either way: every order ends with the unique pith_id.
+    """
+    where, where_params = _filter_clause(filter_text)
+    if not where or limit is None or limit <= 0:
+        return None
+    calls = 0
+
+    def over_budget() -> bool:
+        nonlocal calls
+        calls += 1
+        return calls > _FILTER_STEPS // 1000
+
+    connection.set_progress_handler(over_budget, 1000)
+    try:
+        return connection.execute(sql, params).fetchall()
+    except sqlite3.OperationalError:
+        if calls <= _FILTER_STEPS // 1000:
+            raise  # not our interruption
+    finally:
+        connection.set_progress_handler(None, 0)
+    order = _ORDER_BY[sort].format(d="DESC" if descending else "ASC")
+    unindexed = ", ".join(f"+{term}" for term in order.split(", "))
+    return connection.execute(
+        f"SELECT {_ENTRY_COLUMNS} FROM entries{where} ORDER BY {unindexed} LIMIT ? OFFSET ?",
+        [*where_params, limit, max(0, offset)],
+    ).fetchall()
 
 
 def _document(row: Sequence[Any]) -> StoredDocument:

@@ -353,3 +353,12 @@ def _parse_pith_url_part(part: str, text: str) -> Query:
         return _parse_arxiv(part, text, given_as="pith_url")
     query = _parse_pith(part, text, with_prefix=False)
     return Query(query.kind, query.value, given_as="pith_url")
+
+
+def is_query(text: str) -> bool:
+    """True when `parse_query` accepts `text` (for suggestions and argument sniffing)."""
+    try:
+        parse_query(text)
+    except QueryError:
+        return False
+    return True

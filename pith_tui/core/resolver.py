@@ -18,6 +18,7 @@ import httpx
 
 from pith_tui.core import urls
 from pith_tui.core.cache import Cache, StoredDocument
+from pith_tui.core.canonical import canonical_sha256
 from pith_tui.core.client import FetchResult, PithHttpClient, Timeouts
 from pith_tui.core.errors import (
     CacheError,
@@ -28,11 +29,17 @@ from pith_tui.core.errors import (
     NotPithDocumentError,
     RecordFormatError,
 )
-from pith_tui.core.ids import Query, format_short_number, parse_query
+from pith_tui.core.ids import (
+    Query,
+    format_short_number,
+    is_pith_id,
+    parse_query,
+    pith_id_from_sha256_hex,
+)
 from pith_tui.core.keys import TrustStore
 from pith_tui.core.model import Bundle, Document, NumberRecord, load_document
 from pith_tui.core.samples import sample_documents
-from pith_tui.core.verify import Report, Verdict, verify
+from pith_tui.core.verify import Report, Verdict, expected_aliases, verify
 from pith_tui.core.view import RecordView
 
 DEFAULT_TTL = timedelta(hours=24)
@@ -48,7 +55,11 @@ class Verified:
 
     @property
     def pith_id(self) -> str:
-        return self.document.pith_number.rsplit(":", 1)[-1]
+        claimed = self.document.pith_number.rsplit(":", 1)[-1]
+        if is_pith_id(claimed):
+            return claimed
+        # A document that fails can claim anything ("..", ""): use the id its hash gives.
+        return pith_id_from_sha256_hex(canonical_sha256(self.document.canonical_record))
 
 
 def verify_bytes(raw: bytes, trust: TrustStore, *, now: datetime | None = None) -> Verified:
@@ -59,8 +70,11 @@ def verify_bytes(raw: bytes, trust: TrustStore, *, now: datetime | None = None) 
 
 def index_fields(doc: Document, pith_id: str) -> dict[str, object]:
     """What the cache indexes for a document: aliases, title, authors, arXiv id."""
-    aliases = [(alias.kind, alias.value) for alias in doc.aliases]
     source = doc.source
+    # Only aliases the verifier checked: an alias of another kind is unchecked text, which
+    # could name another paper's arXiv id and take its lookups over.
+    derived = expected_aliases(source.id, source.version, pith_id)
+    aliases = [(a.kind, a.value) for a in doc.aliases if derived.get(a.kind) == a.value]
     aliases.append(("arxiv", source.id))
     if source.version is not None:
         aliases.append(("arxiv_version", f"{source.id}v{source.version}"))
@@ -193,8 +207,13 @@ class Resolver:
 
     def load_cached(self, pith_id: str, *, source: str | None = None) -> RecordView:
         """Build a view from the cache, re-verifying every document now."""
-        record_doc = self.cache.get(pith_id, "record")
-        bundle_doc = self.cache.get(pith_id, "bundle")
+        try:
+            record_doc = self.cache.get(pith_id, "record")
+            bundle_doc = self.cache.get(pith_id, "bundle")
+        except ValueError:  # an id from a cache listing that was edited on disk
+            raise CacheError(
+                f"the cache entry {pith_id[:40]!r} is damaged: not a Pith id"
+            ) from None
         if record_doc is None and bundle_doc is None:
             raise NotCachedError(f"{format_short_number(pith_id)} is not in the cache")
         items: dict[str, Verified] = {}
@@ -202,12 +221,15 @@ class Resolver:
             if stored is None:
                 continue
             try:
-                items[stored.kind] = self.verify_bytes(stored.raw)
+                item = self.verify_bytes(stored.raw)
+                if item.pith_id != pith_id:  # bytes of another record, filed under this id
+                    raise RecordFormatError("it holds the record of another paper")
             except RecordFormatError as exc:
-                self.cache.set_verdict(pith_id, Verdict.FAILED.value)
+                self._remember_failed(pith_id)
                 raise CacheError(
                     f"the cached {stored.kind} of {format_short_number(pith_id)} is damaged: {exc}"
                 ) from None
+            items[stored.kind] = item
         newest = max(
             (d for d in (record_doc, bundle_doc) if d is not None), key=lambda d: d.fetched_at
         )
@@ -221,8 +243,13 @@ class Resolver:
             pith_id, items, source, newest.fetched_at, changed=self._changed_upstream(pith_id)
         )
         if view.verdict is Verdict.FAILED:
-            self.cache.set_verdict(pith_id, Verdict.FAILED.value)
+            self._remember_failed(pith_id)
         return view
+
+    def _remember_failed(self, pith_id: str) -> None:
+        # For the listing only: a read-only or full disk must not hide the verdict itself.
+        with contextlib.suppress(CacheError):
+            self.cache.set_verdict(pith_id, Verdict.FAILED.value)
 
     def _changed_upstream(self, pith_id: str) -> bool:
         """Whether the cache flagged this id: another document arrived for its arXiv id.
@@ -296,6 +323,7 @@ class Resolver:
     async def _resolve(self, query: Query, pith_id: str | None, refresh: bool) -> RecordView:
         if pith_id is not None:
             cached = self.load_cached(pith_id)
+            self._check_cached_answer(query, cached)
             # Samples are a fallback for offline use: online, they are refreshed like stale data.
             fresh = cached.source in ("cache", "file") and not refresh
             if self.offline or fresh:
@@ -313,6 +341,17 @@ class Resolver:
         if self.offline:
             raise NotCachedError(f"offline, and {query.display()} is not in the cache")
         return await self._fetch_new(query)
+
+    def _check_cached_answer(self, query: Query, view: RecordView) -> None:
+        """The cache's index can be edited on disk: a hit must be the record asked for."""
+        if query.kind == "arxiv":
+            wrong = view.arxiv_id.lower() != (query.arxiv_id or query.value).lower()
+        else:
+            wrong = not view.pith_id.startswith(query.value)
+        if wrong:
+            raise CacheError(
+                f"the cache is damaged: {query.display()} leads to the record of {view.pith_number}"
+            )
 
     async def _revalidate(self, pith_id: str, query: Query) -> RecordView:
         stored = self.cache.get(pith_id, "record")
@@ -402,7 +441,7 @@ class Resolver:
             )
         if query is None:
             return
-        if query.kind == "arxiv" and doc.source.id.lower() != query.value.lower():
+        if query.kind == "arxiv" and doc.source.id.lower() != (query.arxiv_id or "").lower():
             raise MismatchError(
                 f"the server answered {query.display()} with the record of arXiv:{doc.source.id}"
             )

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator
 from textual.suggester import Suggester
 
 from pith_tui.core.cache import Cache, CacheEntry
-from pith_tui.core.errors import PithError, QueryError
-from pith_tui.core.ids import parse_query
+from pith_tui.core.errors import PithError
+from pith_tui.core.ids import is_query
 from pith_tui.core.sanitize import clean_text
 
 ARROW = "  → "
@@ -78,7 +78,7 @@ class LookupSuggester(Suggester):
         folded = value.casefold()
         for candidate in _unique(self._candidates(value)):
             longer = len(candidate) > len(value)
-            if longer and candidate.casefold().startswith(folded) and _parses(candidate):
+            if longer and candidate.casefold().startswith(folded) and is_query(candidate):
                 return candidate
         return None
 
@@ -103,10 +103,10 @@ class LookupSuggester(Suggester):
 
 
 def _target(entry: CacheEntry) -> str | None:
-    if entry.arxiv_id and _parses(entry.arxiv_id):
+    if entry.arxiv_id and is_query(entry.arxiv_id):
         return entry.arxiv_id
     short = f"pith:{entry.pith_id[:8]}"
-    return short if _parses(short) else None
+    return short if is_query(short) else None
 
 
 def _filter_word(typed: str) -> str:
@@ -118,14 +118,6 @@ def _filter_word(typed: str) -> str:
     if word.startswith("10.48550/arxiv."):
         word = word[len("10.48550/arxiv.") :]
     return word
-
-
-def _parses(text: str) -> bool:
-    try:
-        parse_query(text)
-    except QueryError:
-        return False
-    return True
 
 
 def _unique(items: Iterable[str]) -> Iterator[str]:
