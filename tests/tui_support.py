@@ -27,10 +27,9 @@ import httpx
 from textual.app import App
 from textual.pilot import Pilot
 
-from pith_tui.core.cache import Cache
 from pith_tui.core.canonical import canonical_sha256
+from pith_tui.core.factory import open_session
 from pith_tui.core.ids import pith_id_from_sha256_hex
-from pith_tui.core.keys import TrustStore
 from pith_tui.core.resolver import Resolver
 from tests.conftest import REAL_RECORDS
 
@@ -131,20 +130,18 @@ def make_resolver(
     config_dir: Path | None = None,
     samples: bool = True,
 ) -> Resolver:
-    """What `open_session` builds, with a fake service and a frozen clock (so ages such as
+    """`open_session` with a fake service and a frozen clock (so ages such as
     "fetched 3 h ago" are the same on every run). `config_dir` may pin the test key."""
-    clock = clock or Clock()
-    cache = Cache.open(tmp_path / "tui-cache", clock=clock)
-    resolver = Resolver(
-        cache,
-        TrustStore.load(config_dir),
+    session = open_session(
         base_url=BASE_URL,
         offline=offline,
+        cache_dir=tmp_path / "tui-cache",
+        config_dir=config_dir,
         transport=(pith or FakePith()).transport,
-        clock=clock,
+        samples=samples,
+        clock=clock or Clock(),
     )
-    if samples:
-        resolver.ensure_samples()
+    resolver = session.resolver
     return resolver
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -34,6 +36,7 @@ def open_session(
     config_dir: Path | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     samples: bool = True,
+    clock: Callable[[], datetime] | None = None,
 ) -> Session:
     """The trust store, the cache (moved aside and rebuilt if broken) and a resolver.
 
@@ -44,10 +47,10 @@ def open_session(
     notices: list[str] = []
     folder = cache_dir or default_cache_dir()
     try:
-        cache = Cache.open(folder)
+        cache = Cache.open(folder, clock=clock)
     except CacheError as exc:
         temporary = Path(tempfile.mkdtemp(prefix="pith-tui-cache-"))
-        cache = Cache.open(temporary)
+        cache = Cache.open(temporary, clock=clock)
         notices.append(f"{exc}; using a temporary cache for this session ({temporary})")
     if cache.recovery_message:
         notices.append(cache.recovery_message)
@@ -57,6 +60,7 @@ def open_session(
         base_url=resolve_base_url(base_url),
         offline=offline or offline_from_env(),
         transport=transport,
+        clock=clock,
     )
     if samples:
         try:
