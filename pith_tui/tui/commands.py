@@ -36,6 +36,7 @@ SCOPES = {
     "timeline": "Timeline tab",
     "citations": "Cited-by tab",
     "raw": "Raw JSON view",
+    "cache": "Cache review",
     "help": "This help",
 }
 
@@ -97,6 +98,17 @@ COMMANDS: tuple[Command, ...] = (
     Command("n", "next_match", "Next", "Jump to the next match.", "raw"),
     Command("N", "previous_match", "Previous", "Jump to the previous match.", "raw"),
     Command("escape,q,j", "close", "Back", "Return to the record.", "raw"),
+    # Cache review
+    Command("escape", "back", "Back", "Close the cache review (from the filter: back to the list).", "cache"),
+    Command("q", "back", "Back", "Close the cache review.", "cache", show=False),
+    Command("enter", "open", "Open", "Open the highlighted record (re-verified from the cache).", "cache"),
+    Command("slash", "focus_filter", "Filter", "Filter by Pith id, arXiv id, title or author.", "cache"),
+    Command("s", "cycle_sort", "Sort", "Sort by the next column (or click a column header).", "cache"),
+    Command("S", "reverse_sort", "Reverse", "Reverse the sort order.", "cache"),
+    Command("v", "reverify", "Re-verify all", "Re-verify every cached record from its stored bytes.", "cache"),
+    Command("d", "delete", "Delete", "Delete the highlighted record from the cache (asks first).", "cache"),
+    Command("e", "export", "Export mirror", "Write the cache as a static Pith mirror to a directory.", "cache"),
+    Command("down", "focus_table", "To the list", "From the filter, move to the list.", "cache", show=False),
     # Help
     Command("escape,q,question_mark,f1", "close", "Close", "Close this help.", "help"),
 )  # fmt: skip

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
@@ -35,6 +35,7 @@ from pith_tui.core.errors import NotCachedError, PithError
 from pith_tui.core.resolver import Resolver
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.timefmt import relative_time
+from pith_tui.tui.commands import bindings_for
 from pith_tui.tui.widgets.cache_table import (
     COLUMN_LABELS,
     COLUMNS,
@@ -91,51 +92,7 @@ class CacheScreen(Screen[str | None]):
 
     _host_app: App[Any]
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "escape",
-            "back",
-            "Back",
-            tooltip="Close the cache review (from the filter: back to the list).",
-        ),
-        Binding("q", "back", "Back", show=False),
-        Binding(
-            "enter",
-            "open",
-            "Open",
-            tooltip="Open the highlighted record (re-verified from the cache).",
-        ),
-        Binding(
-            "slash",
-            "focus_filter",
-            "Filter",
-            key_display="/",
-            tooltip="Filter by Pith id, arXiv id, title or author.",
-        ),
-        Binding(
-            "s", "cycle_sort", "Sort", tooltip="Sort by the next column (or click a column header)."
-        ),
-        Binding("S", "reverse_sort", "Reverse", tooltip="Reverse the sort order."),
-        Binding(
-            "v",
-            "reverify",
-            "Re-verify all",
-            tooltip="Re-verify every cached record from its stored bytes.",
-        ),
-        Binding(
-            "d",
-            "delete",
-            "Delete",
-            tooltip="Delete the highlighted record from the cache (asks first).",
-        ),
-        Binding(
-            "e",
-            "export",
-            "Export mirror",
-            tooltip="Write the cache as a static Pith mirror to a directory.",
-        ),
-        Binding("down", "focus_table", "To the list", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("cache")  # type: ignore[assignment]
 
     def __init__(
         self,
