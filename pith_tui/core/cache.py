@@ -63,6 +63,7 @@ _ARXIV = re.compile(r"(\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(v\d+)?")
 _DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "doi.org/", "doi:")
 _SHORT_LENGTHS = (8, 12, 16)
 _MIN_PREFIX = 8
+_SURROGATE = re.compile("[\ud800-\udfff]")  # SQLite cannot bind such text
 
 # SQLite primary result codes (sqlite_errorcode & 0xFF) that we explain in plain words.
 _SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
@@ -619,8 +620,8 @@ class Cache:
         Raises `CacheError` when a short prefix matches several cached records.
         """
         text = key.strip()
-        if not text:
-            return None
+        if not text or _SURROGATE.search(text):
+            return None  # a lone surrogate (undecodable argv bytes) names nothing stored
         lower = text.lower()
         pith_form: str | None = None
         other_form: str | None = None
@@ -1128,7 +1129,7 @@ def _document_row(prepared: _Prepared) -> tuple[Any, ...]:
 
 def _filter_clause(filter_text: str) -> tuple[str, list[Any]]:
     """Case-insensitive substring, runs of spaces collapsed as in `search_text`."""
-    needle = " ".join(filter_text.lower().split())
+    needle = _SURROGATE.sub("\ufffd", " ".join(filter_text.lower().split()))
     if not needle:
         return "", []
     return " WHERE instr(search_text, ?) > 0", [needle]

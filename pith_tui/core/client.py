@@ -63,6 +63,9 @@ _HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _SAFE_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]{0,40}/[a-z0-9][a-z0-9.+-]{0,40}")
 _SAFE_HOST = re.compile(r"[A-Za-z0-9.:\[\]-]{1,255}")
 _UTF8_BOM = b"\xef\xbb\xbf"
+# A cache validator we store and send back: printable ASCII only (httpx cannot send other
+# text, so one odd ETag would break every later refresh of the record).
+_SAFE_VALIDATOR = re.compile(r"[\x20-\x7e]{1,512}")
 
 
 @dataclass(frozen=True)
@@ -211,9 +214,9 @@ class PithHttpClient:
         if self._client.is_closed:
             raise RuntimeError("this PithHttpClient is closed")
         headers: dict[str, str] = {}
-        if etag:
+        if etag and _SAFE_VALIDATOR.fullmatch(etag):
             headers["If-None-Match"] = etag
-        if last_modified:
+        if last_modified and _SAFE_VALIDATOR.fullmatch(last_modified):
             headers["If-Modified-Since"] = last_modified
         total = self._timeouts.total
         deadline = asyncio.get_running_loop().time() + total
@@ -355,8 +358,8 @@ class PithHttpClient:
             url=str(url),
             status=response.status_code,
             body=body,
-            etag=response.headers.get("ETag") or etag,
-            last_modified=response.headers.get("Last-Modified") or last_modified,
+            etag=_validator(response.headers.get("ETag")) or etag,
+            last_modified=_validator(response.headers.get("Last-Modified")) or last_modified,
             content_type=response.headers.get("Content-Type"),
             fetched_at=self._clock(),
         )
@@ -478,6 +481,10 @@ def _host_label(url: httpx.URL) -> str:
     return f"{host}:{url.port}" if url.port is not None else host
 
 
+def _validator(value: str | None) -> str | None:
+    return value if value is not None and _SAFE_VALIDATOR.fullmatch(value) else None
+
+
 def _check_content_type(value: str | None, host: str) -> None:
     media = (value or "").split(";", 1)[0].strip().lower()
     if not media or media in _ACCEPTED_MEDIA_TYPES or media.endswith("+json"):
@@ -550,6 +557,12 @@ def _network_reason(exc: BaseException) -> str:
     for needles, reason in _NETWORK_REASONS:
         if any(needle in text for needle in needles):
             return reason
+    # httpx/anyio say "All connection attempts failed"; the cause underneath says why.
+    cause, depth = exc.__cause__ or exc.__context__, 0
+    while cause is not None and depth < 8:
+        if isinstance(cause, ConnectionRefusedError):
+            return "the connection was refused"
+        cause, depth = cause.__cause__ or cause.__context__, depth + 1
     return "the connection failed"
 
 

@@ -52,6 +52,17 @@ def _write(path: Path, data: bytes) -> None:
         raise
 
 
+def _safe_path_key(key: str) -> bool:
+    """An arXiv id usable under pith/: relative, no empty, "." or ".." part, no NUL or "\\"."""
+    parts = key.split("/")
+    return (
+        bool(key)
+        and len(key) <= 200
+        and not any(c in key for c in "\x00\\")
+        and all(part not in ("", ".", "..") for part in parts)
+    )
+
+
 def export_mirror(resolver: Resolver, directory: Path) -> ExportResult:
     """Write every cached record that still verifies as a static mirror under `directory`."""
     cache: Cache = resolver.cache
@@ -78,7 +89,13 @@ def export_mirror(resolver: Resolver, directory: Path) -> ExportResult:
                         view.bundle.state, indent=1, ensure_ascii=False
                     ).encode()
             primary = record.raw if record is not None else bundle.raw  # type: ignore[union-attr]
-            keys = {pith_id, view.arxiv_id, *(pith_id[:n] for n in SHORT_LENGTHS)}
+            keys = {pith_id, *(pith_id[:n] for n in SHORT_LENGTHS)}
+            if _safe_path_key(view.arxiv_id):  # signed, but still text: "../x" or a NUL
+                keys.add(view.arxiv_id)
+            else:
+                result.skipped.append(
+                    f"pith:{pith_id[:8]}: its arXiv id cannot be a file name (no alias file)"
+                )
             for key in keys:
                 files[f"pith/{key}.json"] = primary
             for relative, data in files.items():
