@@ -118,10 +118,30 @@ def fuzz_table(path: Path) -> list[str]:
     return lines
 
 
+README_START = "<!-- robustness:start (written by tests/adversarial/robustness_table.py) -->"
+README_END = "<!-- robustness:end -->"
+
+
+def write_readme(readme: Path, tables: str) -> None:
+    """Replace what stands between the markers with `tables`."""
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        sys.exit(f"{readme} has no robustness markers")
+    readme.write_text(
+        text[: start + len(README_START)] + "\n" + tables + "\n" + text[end:], encoding="utf-8"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("log", nargs="?", help="the JSON-lines log (default: $PITH_ROBUSTNESS_LOG)")
     parser.add_argument("--fuzz", type=Path, default=FUZZ_RESULTS, help="the fuzzers' results.json")
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        help="also write the tables into this README, between the robustness markers",
+    )
     args = parser.parse_args(argv)
     log = args.log or os.environ.get("PITH_ROBUSTNESS_LOG")
     if not log:
@@ -130,9 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     if not rows:
         sys.exit(f"{log} is empty: run the suite with PITH_ROBUSTNESS_LOG={log} first")
     cases, total = case_table(rows)
-    print("\n".join(cases))
-    print()
-    print("\n".join(fuzz_table(args.fuzz)))
+    tables = "\n".join(cases) + "\n\n" + "\n".join(fuzz_table(args.fuzz))
+    print(tables)
+    if args.readme is not None:
+        write_readme(args.readme, tables)
     if total["failed"]:
         print(
             f"\n{total['failed']} case(s) did not behave as expected in this run.", file=sys.stderr
