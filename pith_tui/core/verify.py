@@ -291,7 +291,7 @@ class _Verifier:
                 "aliases",
                 Status.WARN,
                 f"{len(aliases) - len(unknown)} derived from the signed record; "
-                f"unknown kind(s) {', '.join(sorted(set(unknown)))} not checked",
+                f"unknown kind(s) {', '.join(repr(kind) for kind in sorted(set(unknown)))} not checked",
             )
         else:
             self.add("aliases", Status.PASS, f"all {len(aliases)} match the signed source and the Pith id")
