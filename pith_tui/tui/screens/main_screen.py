@@ -193,9 +193,18 @@ class MainScreen(Screen[None]):
             return
         self.post_message(RecordLoaded(view, pith_id, push=goto is None, goto=goto))
 
+    def _binding_state(self) -> tuple[bool, bool, bool]:
+        """What `check_action` depends on: a record shown, back possible, forward possible."""
+        return (
+            self.view is not None,
+            self.trail_index > 0,
+            self.trail_index < len(self.trail) - 1,
+        )
+
     @on(RecordLoaded)
     def _loaded(self, message: RecordLoaded) -> None:
         message.stop()
+        before = self._binding_state()
         self._set_loading(False)
         view = message.view
         self.show(view, pending=message.provisional)
@@ -206,7 +215,9 @@ class MainScreen(Screen[None]):
             self.trail_index = message.goto
         elif message.push:
             self._visit(view.pith_id)
-        self.refresh_bindings()
+        if self._binding_state() != before:
+            # Profiled: each refresh recomposes the footer, half of a lookup's cost.
+            self.refresh_bindings()
         if message.provisional:
             return
         if view.verdict is Verdict.FAILED:
