@@ -27,7 +27,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, ProgressBar, Static
+from textual.widgets import Input, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from pith_tui.core.cache import CacheEntry
@@ -46,6 +46,7 @@ from pith_tui.tui.widgets.cache_table import (
 )
 from pith_tui.tui.widgets.confirm import ConfirmDialog
 from pith_tui.tui.widgets.export_dialog import ExportDialog
+from pith_tui.tui.widgets.footer import PithFooter
 
 CACHE_SCREEN_TCSS = Path(__file__).resolve().parent.parent / "cache_screen.tcss"
 
@@ -130,7 +131,7 @@ class CacheScreen(Screen[str | None]):
         with Horizontal(id="cache-progress"):
             yield Label(Content("Re-verifying"), id="cache-progress-label")
             yield ProgressBar(id="cache-progress-bar", show_eta=True)
-        yield Footer()
+        yield PithFooter()
 
     def on_mount(self) -> None:
         # Thread workers find the app through the DOM, which a dismissed screen has left;

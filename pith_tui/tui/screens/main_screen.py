@@ -17,7 +17,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.widgets import Header, Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from pith_tui.core.errors import NotCachedError, PithError, QueryError
@@ -40,6 +40,7 @@ from pith_tui.tui.present import (
 from pith_tui.tui.suggester import LookupSuggester
 from pith_tui.tui.widgets.aliases_pane import AliasesPane
 from pith_tui.tui.widgets.citations_pane import CitationsPane
+from pith_tui.tui.widgets.footer import PithFooter
 from pith_tui.tui.widgets.lookup_input import LookupInput
 from pith_tui.tui.widgets.metadata_pane import MetadataPane
 from pith_tui.tui.widgets.timeline_pane import TimelinePane
@@ -91,7 +92,7 @@ class MainScreen(Screen[None]):
                 yield TimelinePane(id="timeline")
             with TabPane("Cited by", id="tab-citations"):
                 yield CitationsPane(id="citations")
-        yield Footer()
+        yield PithFooter()
 
     def on_mount(self) -> None:
         self._update_sub_title()

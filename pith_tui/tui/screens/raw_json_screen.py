@@ -16,12 +16,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static, TextArea
+from textual.widgets import Header, Input, Static, TextArea
 from textual.widgets.text_area import Selection
 
 from pith_tui.core.view import RecordView
 from pith_tui.tui.commands import bindings_for
 from pith_tui.tui.present import pretty_json, short_number
+from pith_tui.tui.widgets.footer import PithFooter
 
 SEARCH_PLACEHOLDER = "Search the JSON   (Enter / n: next match · N: previous · Esc: back)"
 
@@ -55,7 +56,7 @@ class RawJsonScreen(Screen[None]):
             yield Input(placeholder=SEARCH_PLACEHOLDER, id="search")
             yield Static("", id="match-status", markup=False)
         yield TextArea(self.text, read_only=True, soft_wrap=True, show_line_numbers=True, id="raw")
-        yield Footer()
+        yield PithFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"raw JSON · {short_number(self.view)}"
