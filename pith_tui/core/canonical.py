@@ -47,10 +47,7 @@ def _parse_float(text: str) -> float:
 
 
 def _pairs_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = dict(pairs)
-    if len(result) == len(pairs):  # no key repeats: the usual case, without a Python loop
-        return result
-    result = {}
+    result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
             raise RecordFormatError(f"the JSON repeats the key {key!r} in one object")

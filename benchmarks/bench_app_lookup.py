@@ -1,0 +1,172 @@
+"""Target 2 (app): query typed in the lookup box -> the record's panes painted, p50/p99.
+
+    /work/venv/bin/python benchmarks/bench_app_lookup.py [--lookups 300]
+
+Runs `PithApp` under Textual's `run_test` (headless, 120x40) on a copy of the 2,000-paper
+lookup cache (every entry fresh; the HTTP transport raises and counts requests: must be 0).
+For each lookup (mixed identifier forms, as in bench_lookup.py) the query is pasted into
+the lookup box and the app left idle (the suggester settles), then the timer starts and
+Enter is sent (straight to the driver, as a terminal would); it stops in a
+`call_after_refresh` callback scheduled when `MainScreen.show` has filled every pane, i.e.
+once that frame has been composited. Each lookup opens a different record than the one
+shown. Then `--typed` lookups are typed a key every 80 ms, each key timed to its echo
+painted in the box (the suggester queries the cache on every key, on the UI's event loop),
+and Enter timed as above. `--big` runs the same on the 100,000-record cache (offline).
+
+Target: p99 < 50 ms (Enter -> panes painted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import random
+import shutil
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import _common as c
+import bench_lookup
+
+from pith_tui.core.cache import Cache
+from pith_tui.core.resolver import Resolver
+from pith_tui.tui.app import PithApp
+from pith_tui.tui.screens.main_screen import MainScreen
+
+_painted: dict[str, object] = {}
+
+
+def install_hook() -> None:
+    """Wrap `MainScreen.show` (sync or async, as the app defines it) to time the paint."""
+    original = MainScreen.show
+
+    def after(screen, view) -> None:  # type: ignore[no-untyped-def]
+        def painted() -> None:
+            _painted["at"] = time.perf_counter()
+            _painted["pith_id"] = view.pith_id
+            event = _painted.get("event")
+            if isinstance(event, asyncio.Event):
+                event.set()
+
+        screen.call_after_refresh(painted)
+
+    if inspect.iscoroutinefunction(original):
+
+        async def show(self, view, *, pending=False):  # type: ignore[no-untyped-def]
+            await original(self, view, pending=pending)
+            after(self, view)
+
+    else:
+
+        def show(self, view, *, pending=False):  # type: ignore[no-untyped-def]
+            original(self, view, pending=pending)
+            after(self, view)
+
+    MainScreen.show = show  # type: ignore[method-assign]
+
+
+async def run(
+    cache_dir: Path, lookups: int, typed: int, offline: bool
+) -> tuple[list[float], list[float], list[float], int]:
+    """(pasted: Enter -> painted, typed: key -> letter painted, typed: Enter -> painted,
+    network requests)."""
+    cache = Cache.open(cache_dir)
+    transport = bench_lookup.NoNetwork()
+    resolver = Resolver(
+        cache,
+        c.bench_trust(),
+        base_url="http://127.0.0.1:9",
+        transport=transport,
+        offline=offline,
+        clock=lambda: c.FIXED_NOW + timedelta(hours=2),
+    )
+    ids = cache.all_pith_ids()
+    arxiv_of = {entry.pith_id: entry.arxiv_id for entry in cache.entries()}
+    rng = random.Random(13)
+    app = PithApp(resolver)
+    event = asyncio.Event()
+    _painted["event"] = event
+    pasted: list[float] = []
+    echoes: list[float] = []
+    typed_enter: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await asyncio.wait_for(event.wait(), 60)  # the start-up record
+        screen = app.main_screen
+        box = screen.query_one("#lookup")
+        shown = _painted["pith_id"]
+
+        async def enter(pid: str, query: str) -> float:
+            event.clear()
+            started = time.perf_counter()
+            c.send_key(app, "enter")
+            await asyncio.wait_for(event.wait(), 60)
+            if _painted["pith_id"] != pid:
+                raise SystemExit(f"{query!r} opened {_painted['pith_id']}, not {pid}")
+            return float(_painted["at"]) - started  # type: ignore[arg-type]
+
+        for index in range(lookups + typed + 10):
+            pid = rng.choice([p for p in rng.sample(ids, 3) if p != shown])
+            query = rng.choice(bench_lookup.FORMS)(arxiv_of[pid], pid)
+            box.focus()
+            box.value = ""  # type: ignore[attr-defined]
+            await pilot.pause()
+            if index < lookups + 10:  # pasted: the whole query at once, then Enter
+                box.value = query  # type: ignore[attr-defined]
+                await pilot.pause()
+                await pilot.pause()
+                seconds = await enter(pid, query)
+                if index >= 10:  # the first 10 are a warm-up
+                    pasted.append(seconds)
+            else:  # typed: a key every 80 ms (a fast typist), each echo timed
+                for end in range(1, len(query) + 1):
+                    started = time.perf_counter()
+                    c.send_key(app, query[end - 1])
+                    await c.until(lambda e=end, q=query: box.value == q[:e])  # type: ignore[attr-defined]
+                    echoes.append(await c.next_frame(screen) - started)
+                    await asyncio.sleep(max(0.0, 0.08 - (time.perf_counter() - started)))
+                await pilot.pause()
+                typed_enter.append(await enter(pid, query))
+            shown = pid
+    cache.close()
+    return pasted, echoes, typed_enter, transport.requests
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lookups", type=int, default=300, help="pasted lookups")
+    parser.add_argument("--typed", type=int, default=30, help="lookups typed key by key")
+    parser.add_argument(
+        "--big", action="store_true", help="use the 100,000-record cache (offline; a copy)"
+    )
+    args = parser.parse_args()
+    if args.big:
+        import bench_big_cache
+
+        source = c.dataset("records-100000", bench_big_cache.build(100_000))
+    else:
+        source = c.dataset("lookup-2000", bench_lookup.build(2000))
+    print(c.machine_line())
+    work = Path(tempfile.mkdtemp(prefix="pith-bench-app-"))
+    try:
+        for name in ("cache.sqlite3", "cache.sqlite3-wal", "cache.sqlite3-shm"):
+            if (source / name).exists():
+                shutil.copy2(source / name, work / name)
+        install_hook()
+        pasted, echoes, typed, requests = asyncio.run(
+            run(work, args.lookups, args.typed, offline=args.big)
+        )
+        print(f"cache: {source.name}{' (offline)' if args.big else ''}")
+        print(f"pasted query, Enter -> panes painted: {c.summary_ms(pasted)}")
+        print(f"typed query, each key -> letter painted (keys 80 ms apart): {c.summary_ms(echoes)}")
+        print(f"typed query, Enter -> panes painted: {c.summary_ms(typed)}")
+        print(f"network requests attempted: {requests} (must be 0)")
+        print(f"load average after: {c.load_average()}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""Target 4 (core): a cache of 100,000 records — the queries the cache screen is built on.
+
+    /work/venv/bin/python benchmarks/bench_big_cache.py [--records 100000] [--repeat 5]
+
+The dataset: `--records` signed number records (random titles/authors from a fixed seed,
+fetched over a year, verdicts 96% verified / 2% incomplete / 1% failed / 1% unknown),
+generated once under /tmp/pith-bench and reused. Measured (median of `--repeat`):
+
+- the cache file's size per record (main file + WAL after a checkpoint);
+- `Cache.open` + `count()` + the first page (`entries(limit=100)`) in a fresh process:
+  what the cache screen does before its first frame;
+- the first page for every sort column, both directions (each must be an index walk);
+- each filter keystroke, typing words one letter at a time: `count(filter)` and the first
+  page `entries(filter, limit=100)` (the screen runs them in a worker after a 0.1 s debounce);
+- scrolling: a page at offsets 0 … the end (OFFSET walks the index, so deep pages cost more);
+- peak RSS of this process (the app's own figure is in bench_cache_screen.py).
+
+Targets (issue #6): open < 1 s; each filter keystroke < 100 ms; peak RSS < 250 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import subprocess
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+import _common as c
+
+from pith_tui.core.cache import SORT_COLUMNS, Cache
+
+VERDICT_WEIGHTS = (("verified", 96), ("incomplete", 2), ("failed", 1), ("unknown", 1))
+SOURCES = ("network", "network", "network", "import", "file")
+TYPED = ("neural", "tao", "2407.0", "pith:a", "quantum field")
+CHUNK = 2000
+
+
+def _make_chunk(start: int, count: int) -> list[tuple[dict, bytes, int]]:
+    """Documents start..start+count, in a worker process (signing is the slow part)."""
+    from tests.signing import dumps, make_record
+
+    out = []
+    for index in range(start, start + count):
+        rng = random.Random(index)
+        doc = make_record(
+            c.arxiv_id(1 + index // 90_000, index % 90_000),
+            title=c.title_for(rng),
+            authors=c.authors_for(rng),
+        )
+        out.append((doc, dumps(doc), index))
+    return out
+
+
+def build(records: int):  # type: ignore[no-untyped-def]
+    def _build(folder: Path) -> None:
+        verdicts = [v for v, weight in VERDICT_WEIGHTS for _ in range(weight)]
+        year = 365 * 24 * 3600
+        with Cache.open(folder) as cache, ProcessPoolExecutor(max_workers=2) as pool:
+            starts = range(0, records, CHUNK)
+            chunks = pool.map(_make_chunk, starts, [min(CHUNK, records - s) for s in starts])
+            for chunk in chunks:
+                items = []
+                for doc, raw, index in chunk:
+                    rng = random.Random(-index - 1)
+                    item = c.put_item(
+                        doc,
+                        raw,
+                        fetched_at=c.FIXED_NOW - timedelta(seconds=rng.randrange(year)),
+                        verdict=rng.choice(verdicts),
+                        source=rng.choice(SOURCES),
+                    )
+                    items.append(item)
+                cache.put_many(items)
+            cache._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # benchmark only: a settled file
+
+    return _build
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+    runs, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        runs.append(time.perf_counter() - started)
+    return c.median(runs), result
+
+
+OPEN_SCRIPT = """
+import sys, time
+t0 = time.perf_counter()
+from pith_tui.core.cache import Cache
+t1 = time.perf_counter()
+cache = Cache.open(sys.argv[1])
+n = cache.count()
+rows = cache.entries(sort="fetched_at", descending=True, limit=100)
+t2 = time.perf_counter()
+print(f"{t1 - t0:.6f} {t2 - t1:.6f} {n} {len(rows)}")
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    folder = c.dataset(f"records-{args.records}", build(args.records))
+    print(c.machine_line())
+    size = c.dir_size(folder)
+    print(
+        f"dataset: {args.records:,} records in {folder}: cache file {size / 1e6:.1f} MB "
+        f"= {size / args.records / 1024:.2f} KiB per record"
+    )
+
+    opens = []
+    for _ in range(args.repeat):
+        out = subprocess.run(
+            [c.PYTHON, "-c", OPEN_SCRIPT, str(folder)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=c.bench_env(folder),
+        ).stdout.split()
+        opens.append((float(out[0]), float(out[1])))
+        assert int(out[2]) == args.records and int(out[3]) == 100
+    print(
+        f"fresh process: import cache module {c.median([o[0] for o in opens]) * 1000:.1f} ms; "
+        f"Cache.open + count() + first page {c.median([o[1] for o in opens]) * 1000:.1f} ms "
+        f"(median of {args.repeat})"
+    )
+
+    cache = Cache.open(folder)
+    seconds, _ = timed(cache.count, args.repeat)
+    print(f"count(): {seconds * 1000:.2f} ms")
+    worst = (0.0, "")
+    for sort in SORT_COLUMNS:
+        for descending in (False, True):
+            seconds, rows = timed(
+                lambda s=sort, d=descending: cache.entries(sort=s, descending=d, limit=100),
+                args.repeat,
+            )
+            assert len(rows) == 100  # type: ignore[arg-type]
+            worst = max(worst, (seconds, f"{sort} {'desc' if descending else 'asc'}"))
+    print(
+        f"first page, every sort column and direction: worst {worst[0] * 1000:.2f} ms ({worst[1]})"
+    )
+
+    keystrokes = []
+    slowest = (0.0, "")
+    for phrase in TYPED:
+        for end in range(1, len(phrase) + 1):
+            text = phrase[:end]
+            seconds, result = timed(
+                lambda t=text: (cache.count(t), cache.entries(filter_text=t, limit=100)),
+                args.repeat,
+            )
+            keystrokes.append(seconds)
+            slowest = max(slowest, (seconds, f"{text!r}: {result[0]:,} matches"))  # type: ignore[index]
+    print(
+        f"filter keystroke (count + first page), {len(keystrokes)} keystrokes: "
+        f"{c.summary_ms(keystrokes)}; slowest {slowest[1]}"
+    )
+
+    for sort in ("title", "fetched_at"):
+        pages = []
+        for offset in (0, args.records // 4, args.records // 2, args.records - 100):
+            seconds, rows = timed(
+                lambda o=offset, s=sort: cache.entries(sort=s, limit=100, offset=o), args.repeat
+            )
+            pages.append(f"{offset:,}: {seconds * 1000:.2f} ms")
+        print(f"page of 100 by {sort} at offset " + ", ".join(pages))
+    seconds, _ = timed(
+        lambda: cache.entries(filter_text="neural", limit=100, offset=5000), args.repeat
+    )
+    print(f"filtered ('neural') page at offset 5,000: {seconds * 1000:.2f} ms")
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process: {rss:.0f} MB")
+    print(f"load average after: {c.load_average()}")
+    cache.close()
+
+
+if __name__ == "__main__":
+    main()

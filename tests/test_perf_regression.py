@@ -1,0 +1,339 @@
+"""Performance regressions, asserted as RELATIVE costs (counts of work), never wall-clock time.
+
+- verification work grows linearly with a bundle's events: Ed25519 verifications ==
+  events + 2, canonical serialisations == events + a small constant;
+- the fast paths found by profiling stay in place: a clean document is not walked twice by
+  the strict parser, and a bundle whose served state hashes like the client's merge is not
+  compared field by field;
+- a page of the cache listing is bounded work (SQLite VM steps do not grow with the cache),
+  walks an index when unfiltered, and a filter that matches nothing costs about one scan;
+- a lookup from the cache issues no network request and no statement that scans a table.
+
+The timed figures live in benchmarks/ (scripts that print, never tests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from pith_tui.core import cache as cache_module
+from pith_tui.core import canonical, merge
+from pith_tui.core.cache import Cache, PutItem, StoredDocument
+from pith_tui.core.ids import format_pith_number, pith_id_from_sha256_hex
+from pith_tui.core.keys import PinnedKey
+from pith_tui.core.model import load_document
+from pith_tui.core.resolver import Resolver, index_fields
+from pith_tui.core.verify import Verdict, verify
+from tests.signing import EXTRA_EVENT_TYPES, dumps, make_bundle, make_record
+from tests.signing import test_trust as signing_trust
+
+T0 = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+
+
+# --- verification ---------------------------------------------------------------------------
+
+
+def _bundle_with(events: int) -> bytes:
+    extra = tuple(EXTRA_EVENT_TYPES[i % len(EXTRA_EVENT_TYPES)] for i in range(events - 2))
+    return dumps(make_bundle("2403.00002", extra_events=extra))
+
+
+@pytest.fixture
+def counters(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Counts Ed25519 verifications and canonical (sorted-key) JSON serialisations."""
+    counts = {"ed25519": 0, "canonical": 0}
+    verify_key = PinnedKey.verify
+    dumps_json = json.dumps
+
+    def counting_verify(self: PinnedKey, message: bytes, signature_b64: str) -> bool:
+        counts["ed25519"] += 1
+        return verify_key(self, message, signature_b64)
+
+    def counting_dumps(obj: Any, **kwargs: Any) -> str:
+        if kwargs.get("sort_keys"):
+            counts["canonical"] += 1
+        return dumps_json(obj, **kwargs)
+
+    monkeypatch.setattr(PinnedKey, "verify", counting_verify)
+    monkeypatch.setattr(json, "dumps", counting_dumps)
+    return counts
+
+
+def test_verification_work_grows_linearly_with_events(counters: dict[str, int]) -> None:
+    trust = signing_trust()
+    documents = {n: load_document(_bundle_with(n)) for n in (2, 20, 200)}
+    canonical_calls = {}
+    for events, document in documents.items():
+        counters["ed25519"] = counters["canonical"] = 0
+        report = verify(document, trust, now=T0)
+        assert report.verdict is Verdict.VERIFIED, report.to_json()
+        assert len(document.events) == events
+        # the receipt, one per event, the bundle signature: nothing verified twice
+        assert counters["ed25519"] == events + 2
+        canonical_calls[events] = counters["canonical"]
+    # one serialisation per event plus a constant (record, bundle body, two states, ...)
+    constant = canonical_calls[2] - 2
+    assert constant <= 6, canonical_calls
+    assert canonical_calls[20] == 20 + constant
+    assert canonical_calls[200] == 200 + constant
+
+
+def test_a_state_that_hashes_like_the_merge_is_not_compared_field_by_field(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[int] = []
+    original = merge.differences
+
+    def counting(*args: Any) -> list[str]:
+        calls.append(1)
+        return original(*args)
+
+    monkeypatch.setattr("pith_tui.core.verify.differences", counting)
+    report = verify(load_document(_bundle_with(20)), signing_trust(), now=T0)
+    assert report.verdict is Verdict.VERIFIED
+    assert calls == []
+    # a served state that differs is still compared field by field, and fails
+    doc = json.loads(_bundle_with(2))
+    doc["state"]["event_count"] = 3
+    tampered = verify(load_document(json.dumps(doc).encode()), signing_trust(), now=T0)
+    assert calls == [1]
+    assert tampered.check("state_merge").status.value == "fail"  # type: ignore[union-attr]
+
+
+def test_the_strict_parser_walks_a_clean_document_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    walks: list[int] = []
+    original = canonical._check_tree
+
+    def counting(value: Any, max_depth: int) -> None:
+        walks.append(1)
+        original(value, max_depth)
+
+    monkeypatch.setattr(canonical, "_check_tree", counting)
+    canonical.strict_loads(_bundle_with(20))
+    assert walks == []  # no lone-surrogate escape and within depth: the path-walk is skipped
+    with pytest.raises(canonical.RecordFormatError, match="surrogate"):
+        canonical.strict_loads(b'{"a": "\\ud800"}')
+    assert walks == [1]  # a suspect document gets the full walk, which says where
+    canonical.strict_loads('{"a": "\\ud83d\\ude00"}')  # a valid pair: walked, accepted
+    assert walks == [1, 1]
+    deep = "[" * (canonical.MAX_DEPTH + 1) + "]" * (canonical.MAX_DEPTH + 1)
+    with pytest.raises(canonical.RecordFormatError, match="nested deeper"):
+        canonical.strict_loads(deep)
+
+
+# --- the cache listing ----------------------------------------------------------------------
+
+
+def _synthetic(index: int) -> PutItem:
+    """A cheap listing row (the cache never verifies what it stores)."""
+    digest = hashlib.sha256(f"perf {index}".encode()).hexdigest()
+    pith_id = pith_id_from_sha256_hex(digest)
+    arxiv = f"2405.{index:05d}"
+    doc = StoredDocument(
+        pith_id=pith_id,
+        kind="record",
+        raw=b"{}",
+        canonical_sha256=digest,
+        url=None,
+        etag=None,
+        last_modified=None,
+        fetched_at=T0 - timedelta(minutes=index * 7 % 9973),
+        source="network",
+    )
+    return PutItem(
+        doc,
+        format_pith_number(2024, pith_id),
+        aliases=(("arxiv", arxiv), ("doi", f"10.48550/arxiv.{arxiv}")),
+        title=f"{'Neural' if index % 3 else 'Quantum'} paper number {index}",
+        authors="Ada Lovelace" if index % 5 else "Alan Turing",
+        arxiv_id=arxiv,
+        verdict="verified",
+    )
+
+
+def _cache_of(tmp_path: Path, rows: int) -> Cache:
+    cache = Cache.open(tmp_path / f"cache-{rows}")
+    cache.put_many(_synthetic(i) for i in range(rows))
+    return cache
+
+
+def _vm_steps(cache: Cache, call: Callable[[], object]) -> int:
+    """SQLite VM instructions (in thousands) that `call` makes the cache's connection run."""
+    steps = 0
+
+    def tick() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    cache._conn.set_progress_handler(tick, 1000)
+    try:
+        call()
+    finally:
+        cache._conn.set_progress_handler(None, 0)
+    return steps
+
+
+def _rows_examined(cache: Cache, call: Callable[[], object]) -> int:
+    """How many rows the filter was tested on: SQLite's `instr` replaced, on this connection,
+    by a counting twin (it stays: SQLite's own cannot be put back)."""
+    counter = getattr(cache, "_test_instr_calls", None)
+    if counter is None:
+        counter = [0]
+
+        def instr(haystack: Any, needle: Any) -> int | None:
+            counter[0] += 1
+            if haystack is None or needle is None:
+                return None
+            return str(haystack).find(str(needle)) + 1
+
+        cache._conn.create_function("instr", 2, instr, deterministic=True)
+        cache._test_instr_calls = counter  # type: ignore[attr-defined]
+    before = counter[0]
+    call()
+    return counter[0] - before
+
+
+@pytest.fixture
+def caches(tmp_path: Path) -> Iterator[tuple[Cache, Cache]]:
+    small, large = _cache_of(tmp_path, 300), _cache_of(tmp_path, 3000)
+    yield small, large
+    small.close()
+    large.close()
+
+
+def _statements(cache: Cache, call: Callable[[], object]) -> list[str]:
+    seen: list[str] = []
+    cache._conn.set_trace_callback(seen.append)
+    try:
+        call()
+    finally:
+        cache._conn.set_trace_callback(None)
+    return [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+
+
+def _plan(cache: Cache, statement: str) -> str:
+    rows = cache._conn.execute(f"EXPLAIN QUERY PLAN {statement}").fetchall()
+    return " | ".join(row[-1] for row in rows)
+
+
+def test_a_listing_page_walks_an_index(caches: tuple[Cache, Cache]) -> None:
+    _small, large = caches
+    for sort in ("fetched_at", "title", "verdict", "pith_number", "arxiv_id", "source"):
+        statements = _statements(large, lambda s=sort: large.entries(sort=s, limit=100))
+        assert len(statements) == 1
+        plan = _plan(large, statements[0])
+        assert "USING INDEX entries_by_" in plan and "TEMP B-TREE" not in plan, (sort, plan)
+
+
+def test_a_listing_page_is_bounded_work(caches: tuple[Cache, Cache]) -> None:
+    small, large = caches
+    for kwargs in ({}, {"sort": "title", "descending": False}):
+        steps_small = _vm_steps(small, lambda k=kwargs: small.entries(limit=100, **k))
+        steps_large = _vm_steps(large, lambda k=kwargs: large.entries(limit=100, **k))
+        assert steps_large <= steps_small * 1.5 + 2, (kwargs, steps_small, steps_large)
+    # four rows in five match "lovelace": the page is found in the first rows of the index
+    for sort in ("fetched_at", "title"):
+        rows_small = _rows_examined(
+            small, lambda s=sort: small.entries(filter_text="lovelace", sort=s, limit=100)
+        )
+        rows_large = _rows_examined(
+            large, lambda s=sort: large.entries(filter_text="lovelace", sort=s, limit=100)
+        )
+        assert rows_large <= rows_small * 1.5 + 10 and rows_large < 300, (
+            sort,
+            rows_small,
+            rows_large,
+        )
+    # whereas counting a filter reads every row (the check above would catch a page that did)
+    assert _rows_examined(large, lambda: large.count("lovelace")) == 3000
+
+
+def test_a_filter_matching_nothing_reads_the_table_once_in_order(
+    caches: tuple[Cache, Cache], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _small, large = caches
+    # The index walk gets a budget of VM steps; made small here so that 3,000 rows exceed it.
+    monkeypatch.setattr(cache_module, "_FILTER_STEPS", 2000)
+    for sort in ("fetched_at", "title"):
+        examined = _rows_examined(
+            large, lambda s=sort: large.entries(filter_text="no such words", sort=s, limit=100)
+        )
+        assert examined <= 3000 + 600, (sort, examined)  # the budgeted walk, then one scan
+        statements = _statements(
+            large, lambda s=sort: large.entries(filter_text="no such words", sort=s, limit=100)
+        )
+        plan = _plan(large, statements[-1])
+        assert plan.startswith("SCAN entries") and "USING INDEX" not in plan, (sort, plan)
+        assert large.entries(filter_text="no such words", sort=sort, limit=100) == []
+    # the fallback gives the rows the index walk gives, in the same order
+    monkeypatch.setattr(cache_module, "_FILTER_STEPS", 1000)
+    everything = large.entries(sort="title", descending=True)
+    want = [e for e in everything if "quantum" in e.title.lower()][5:105]
+    got = large.entries(filter_text="quantum", sort="title", descending=True, limit=100, offset=5)
+    assert got == want
+
+
+# --- lookups from the cache -----------------------------------------------------------------
+
+
+class _NoNetwork(httpx.AsyncBaseTransport):
+    def __init__(self) -> None:
+        self.requests = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        raise httpx.ConnectError("no network in this test", request=request)
+
+
+def test_a_lookup_from_the_cache_needs_no_network_and_no_table_scan(tmp_path: Path) -> None:
+    import asyncio
+
+    cache = _cache_of(tmp_path, 500)
+    record = make_record("2406.00001", title="A paper to find")
+    raw = dumps(record)
+    document = load_document(raw)
+    pith_id = document.pith_number.rsplit(":", 1)[-1]
+    cache.put(
+        StoredDocument(
+            pith_id, "record", raw, document.canonical_sha256, None, None, None, T0, "network"
+        ),
+        verdict="verified",
+        **index_fields(document, pith_id),  # type: ignore[arg-type]
+    )
+    transport = _NoNetwork()
+    resolver = Resolver(
+        cache,
+        signing_trust(),
+        base_url="http://127.0.0.1:9",
+        transport=transport,
+        clock=lambda: T0 + timedelta(hours=1),  # fresh: no revalidation is due
+    )
+    for query in (
+        "2406.00001",
+        "arXiv:2406.00001v1",
+        "10.48550/arXiv.2406.00001",
+        f"pith:{pith_id[:8]}",
+        pith_id[:12],
+        document.pith_number,
+    ):
+        statements = _statements(cache, lambda q=query: resolver.cached_view(q))
+        for statement in statements:
+            plan = _plan(cache, statement)
+            assert "SCAN entries" not in plan and "SCAN aliases" not in plan, (
+                query,
+                statement,
+                plan,
+            )
+        view = asyncio.run(resolver.resolve(query))
+        assert view.pith_id == pith_id and view.verdict is Verdict.VERIFIED
+    assert transport.requests == 0
+    cache.close()
