@@ -299,13 +299,24 @@ async def test_retry_waits_never_run_past_the_overall_deadline() -> None:
 
 async def test_connect_error_is_retried_then_offline() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    h = Harness(handler)
+    message = await h.fails(OfflineError)
+    assert message == "cannot reach pith.science: the connection was refused"
+    assert len(h.requests) == 4
+    assert h.waits == [0.5, 1.0, 2.0]
+
+
+async def test_a_name_that_does_not_resolve_fails_at_once() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
 
     h = Harness(handler)
     message = await h.fails(OfflineError)
     assert message == "cannot reach pith.science: its name could not be looked up (DNS)"
-    assert len(h.requests) == 4
-    assert h.waits == [0.5, 1.0, 2.0]
+    assert len(h.requests) == 1  # no network at all: no point waiting 3.5 s to say so
+    assert h.waits == []
 
 
 async def test_connect_error_then_success() -> None:

@@ -5,11 +5,11 @@ names the host (never the full URL, never an exception repr). The resolver parse
 verifies what `fetch` returns.
 
 Retry policy (per request; the overall deadline `Timeouts.total` covers all of it):
-- connect errors (DNS, refused, connect timeout), 429 and 503: up to `max_retries`
+- connect errors (refused, connect timeout), 429 and 503: up to `max_retries`
   retries, waiting 0.5 s, 1 s, 2 s... or what Retry-After asks for;
 - 502 and 504 (a gateway hiccup): one retry;
-- 500 (a server bug, usually deterministic), other 4xx, read timeouts and broken
-  connections: no retry.
+- 500 (a server bug, usually deterministic), other 4xx, read timeouts, broken
+  connections, and names that do not resolve or TLS that fails: no retry.
 A wait longer than `MAX_RETRY_WAIT`, or one that would end past the overall deadline,
 is not taken: the fetch fails at once with the server's answer, instead of hammering
 a server that asked us to go away or failing later with a less useful timeout.
@@ -324,9 +324,13 @@ class PithHttpClient:
                     raise _Retryable(error, limit=min(1, self._max_retries))
                 raise error
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            reason = _network_reason(exc)
+            # A name that does not resolve or a TLS failure will not mend in a second or
+            # two (no network at all is the usual cause): fail at once, fall back to the cache.
+            lasting = reason in (_DNS_REASON, _TLS_REASON)
             raise _Retryable(
-                OfflineError(f"cannot reach {host}: {_network_reason(exc)}"),
-                limit=self._max_retries,
+                OfflineError(f"cannot reach {host}: {reason}"),
+                limit=0 if lasting else self._max_retries,
             ) from exc
         except httpx.TimeoutException as exc:
             seconds = _seconds(self._timeouts.read)
@@ -527,6 +531,8 @@ def _status_text(status: int) -> str:
         return str(status)
 
 
+_DNS_REASON = "its name could not be looked up (DNS)"
+_TLS_REASON = "a secure (TLS) connection could not be set up"
 _NETWORK_REASONS: tuple[tuple[tuple[str, ...], str], ...] = (
     (
         (
@@ -537,10 +543,10 @@ _NETWORK_REASONS: tuple[tuple[tuple[str, ...], str], ...] = (
             "no address associated",
             "name resolution",
         ),
-        "its name could not be looked up (DNS)",
+        _DNS_REASON,
     ),
     (("connection refused",), "the connection was refused"),
-    (("certificate", "ssl", "tls"), "a secure (TLS) connection could not be set up"),
+    (("certificate", "ssl", "tls"), _TLS_REASON),
     (("network is unreachable", "no route to host"), "the network is unreachable"),
     (("connection reset",), "the connection was reset"),
     (("proxy",), "the proxy failed"),
