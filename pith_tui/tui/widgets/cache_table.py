@@ -148,41 +148,37 @@ class CacheTable(ScrollView, can_focus=True):
 
     cursor_row: reactive[int] = reactive(0, always_update=True, init=False)
 
-    class Highlighted(Message):
+    class _TableMessage(Message):
+        """A message about this table (`control` lets handlers filter by selector)."""
+
+        def __init__(self, table: CacheTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> CacheTable:
+            return self.table
+
+    class Highlighted(_TableMessage):
         """The highlighted row changed, or its entry was loaded (None: no rows)."""
 
         def __init__(self, table: CacheTable, entry: CacheEntry | None) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.entry = entry
 
-        @property
-        def control(self) -> CacheTable:
-            return self.table
-
-    class Opened(Message):
+    class Opened(_TableMessage):
         """Enter or a click on the highlighted row."""
 
         def __init__(self, table: CacheTable, entry: CacheEntry) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.entry = entry
 
-        @property
-        def control(self) -> CacheTable:
-            return self.table
-
-    class SortRequested(Message):
+    class SortRequested(_TableMessage):
         """A column header was clicked."""
 
         def __init__(self, table: CacheTable, column: str) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.column = column
-
-        @property
-        def control(self) -> CacheTable:
-            return self.table
 
     def __init__(
         self,
