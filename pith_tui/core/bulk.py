@@ -20,8 +20,8 @@ from typing import Any, TextIO
 from pith_tui.core.cache import Cache
 from pith_tui.core.errors import PithError
 from pith_tui.core.keys import TrustStore, key_from_json
-from pith_tui.core.resolver import Resolver, verify_bytes
-from pith_tui.core.verify import Verdict
+from pith_tui.core.resolver import Resolver, load_stored
+from pith_tui.core.verify import Verdict, combined_verdict
 
 PARALLEL_THRESHOLD = 2000
 CHUNK = 250
@@ -75,33 +75,18 @@ def verify_cached(
     cache: Cache, trust: TrustStore, pith_id: str, now: datetime
 ) -> tuple[str, str, str]:
     """(pith id, verdict, reason) for one cached record: every cached document re-verified."""
-    verdicts = []
+    try:
+        items, _ = load_stored(cache, trust, pith_id, now=now)
+    except PithError as exc:  # damaged, or nothing cached for it any more
+        return pith_id, Verdict.FAILED.value, str(exc)
+    verdict = combined_verdict(item.report.verdict for item in items.values())
     reason = ""
-    for kind in ("record", "bundle"):
-        try:
-            stored = cache.get(pith_id, kind)
-        except ValueError:  # an entry whose id was edited on disk
-            return pith_id, Verdict.FAILED.value, "the cache entry is damaged: not a Pith id"
-        if stored is None:
-            continue
-        try:
-            item = verify_bytes(stored.raw, trust, now=now)
-        except PithError as exc:
-            return pith_id, Verdict.FAILED.value, f"the cached {kind} is damaged: {exc}"
-        if item.pith_id != pith_id:  # bytes of another record filed under this id
-            return pith_id, Verdict.FAILED.value, f"the cached {kind} holds another record"
-        report = item.report
-        verdicts.append(report.verdict)
-        if report.verdict is not Verdict.VERIFIED and not reason:
-            first = report.failures_first[0]
+    for kind, item in items.items():
+        if item.report.verdict is not Verdict.VERIFIED:
+            first = item.report.failures_first[0]
             reason = f"{kind} {first.id}: {first.detail}"
-    if not verdicts:
-        return pith_id, Verdict.FAILED.value, "nothing is cached for it any more"
-    if Verdict.FAILED in verdicts:
-        return pith_id, Verdict.FAILED.value, reason
-    if all(v is Verdict.VERIFIED for v in verdicts):
-        return pith_id, Verdict.VERIFIED.value, ""
-    return pith_id, Verdict.INCOMPLETE.value, reason
+            break
+    return pith_id, verdict.value, reason
 
 
 _worker_state: tuple[Cache, TrustStore] | None = None

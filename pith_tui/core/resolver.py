@@ -89,12 +89,35 @@ def index_fields(doc: Document, pith_id: str) -> dict[str, object]:
     }
 
 
-def _view_verdict(reports: list[Report]) -> Verdict:
-    if any(r.verdict is Verdict.FAILED for r in reports):
-        return Verdict.FAILED
-    if reports and all(r.verdict is Verdict.VERIFIED for r in reports):
-        return Verdict.VERIFIED
-    return Verdict.INCOMPLETE
+def load_stored(
+    cache: Cache, trust: TrustStore, pith_id: str, *, now: datetime | None = None
+) -> tuple[dict[str, Verified], list[StoredDocument]]:
+    """Every cached document of `pith_id`, parsed and verified now, with its stored rows.
+
+    `NotCachedError` when nothing is cached for it; `CacheError` when what is cached is
+    damaged: an id edited on disk, bytes that do not parse, or another record's bytes
+    filed under this id.
+    """
+    try:
+        stored = [
+            doc for doc in (cache.get(pith_id, "record"), cache.get(pith_id, "bundle")) if doc
+        ]
+    except ValueError:  # an id from a cache listing that was edited on disk
+        raise CacheError(f"the cache entry {pith_id[:40]!r} is damaged: not a Pith id") from None
+    if not stored:
+        raise NotCachedError(f"{format_short_number(pith_id)} is not in the cache")
+    items: dict[str, Verified] = {}
+    for doc in stored:
+        try:
+            item = verify_bytes(doc.raw, trust, now=now)
+            if item.pith_id != pith_id:  # bytes of another record, filed under this id
+                raise RecordFormatError("it holds the record of another paper")
+        except RecordFormatError as exc:
+            raise CacheError(
+                f"the cached {doc.kind} of {format_short_number(pith_id)} is damaged: {exc}"
+            ) from None
+        items[doc.kind] = item
+    return items, stored
 
 
 class Resolver:
@@ -208,31 +231,13 @@ class Resolver:
     def load_cached(self, pith_id: str, *, source: str | None = None) -> RecordView:
         """Build a view from the cache, re-verifying every document now."""
         try:
-            record_doc = self.cache.get(pith_id, "record")
-            bundle_doc = self.cache.get(pith_id, "bundle")
-        except ValueError:  # an id from a cache listing that was edited on disk
-            raise CacheError(
-                f"the cache entry {pith_id[:40]!r} is damaged: not a Pith id"
-            ) from None
-        if record_doc is None and bundle_doc is None:
-            raise NotCachedError(f"{format_short_number(pith_id)} is not in the cache")
-        items: dict[str, Verified] = {}
-        for stored in (record_doc, bundle_doc):
-            if stored is None:
-                continue
-            try:
-                item = self.verify_bytes(stored.raw)
-                if item.pith_id != pith_id:  # bytes of another record, filed under this id
-                    raise RecordFormatError("it holds the record of another paper")
-            except RecordFormatError as exc:
-                self._remember_failed(pith_id)
-                raise CacheError(
-                    f"the cached {stored.kind} of {format_short_number(pith_id)} is damaged: {exc}"
-                ) from None
-            items[stored.kind] = item
-        newest = max(
-            (d for d in (record_doc, bundle_doc) if d is not None), key=lambda d: d.fetched_at
-        )
+            items, stored = load_stored(self.cache, self.trust, pith_id, now=self.now())
+        except NotCachedError:
+            raise
+        except CacheError:
+            self._remember_failed(pith_id)
+            raise
+        newest = max(stored, key=lambda d: d.fetched_at)
         if source is None:
             source = newest.source if newest.source in ("sample", "file") else "cache"
             if source == "cache" and self.now() - newest.fetched_at > self.ttl:
@@ -247,8 +252,9 @@ class Resolver:
         return view
 
     def _remember_failed(self, pith_id: str) -> None:
-        # For the listing only: a read-only or full disk must not hide the verdict itself.
-        with contextlib.suppress(CacheError):
+        # For the listing only: a read-only or full disk must not hide the verdict itself,
+        # and an id edited on disk into a non-id (ValueError) has no entry to mark.
+        with contextlib.suppress(CacheError, ValueError):
             self.cache.set_verdict(pith_id, Verdict.FAILED.value)
 
     def _changed_upstream(self, pith_id: str) -> bool:

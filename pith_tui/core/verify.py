@@ -118,6 +118,17 @@ class Report:
         }
 
 
+def combined_verdict(verdicts: Iterable[Verdict]) -> Verdict:
+    """One verdict for several documents: failed if any failed (or there are none),
+    verified only if all are verified, else incomplete."""
+    verdicts = list(verdicts)
+    if not verdicts or Verdict.FAILED in verdicts:
+        return Verdict.FAILED
+    if all(v is Verdict.VERIFIED for v in verdicts):
+        return Verdict.VERIFIED
+    return Verdict.INCOMPLETE
+
+
 def _digest_bytes(hex_digest: str) -> bytes | None:
     return bytes.fromhex(hex_digest) if _HEX64.fullmatch(hex_digest) else None
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pith_tui.core.model import Alias, Bundle, Citation, Event, NumberRecord, PaperInfo
-from pith_tui.core.verify import Report, Verdict
+from pith_tui.core.verify import Report, Verdict, combined_verdict
 
 # Where a view's documents came from, in the words the UI shows.
 SOURCE_LABELS = {
@@ -44,12 +44,7 @@ class RecordView:
 
     @property
     def verdict(self) -> Verdict:
-        verdicts = [report.verdict for _, report in self.reports]
-        if not verdicts or Verdict.FAILED in verdicts:
-            return Verdict.FAILED
-        if all(v is Verdict.VERIFIED for v in verdicts):
-            return Verdict.VERIFIED
-        return Verdict.INCOMPLETE
+        return combined_verdict(report.verdict for _, report in self.reports)
 
     @property
     def document(self) -> NumberRecord | Bundle:
