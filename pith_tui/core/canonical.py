@@ -110,7 +110,9 @@ def strict_loads(
     else:
         size = len(data)
         if size > max_bytes:
-            raise RecordFormatError(f"the document is {size:,} bytes, over the {max_bytes:,} byte limit")
+            raise RecordFormatError(
+                f"the document is {size:,} bytes, over the {max_bytes:,} byte limit"
+            )
         if data.startswith(b"\xef\xbb\xbf"):
             raise RecordFormatError("the document starts with a byte order mark")
         try:
@@ -118,7 +120,9 @@ def strict_loads(
         except UnicodeDecodeError as exc:
             raise RecordFormatError(f"the document is not valid UTF-8 (byte {exc.start})") from None
     if size > max_bytes:
-        raise RecordFormatError(f"the document is {size:,} bytes, over the {max_bytes:,} byte limit")
+        raise RecordFormatError(
+            f"the document is {size:,} bytes, over the {max_bytes:,} byte limit"
+        )
     if text.startswith("\ufeff"):
         raise RecordFormatError("the document starts with a byte order mark")
     try:

@@ -20,7 +20,13 @@ T = TypeVar("T")
 RECORD_TYPE = "pith_number_record"
 BUNDLE_TYPE = "pith_open_graph_bundle"
 
-_TYPE_NAMES = {str: "a string", int: "an integer", dict: "an object", list: "an array", bool: "true/false"}
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    dict: "an object",
+    list: "an array",
+    bool: "true/false",
+}
 
 
 def _describe(value: Any) -> str:
@@ -111,7 +117,9 @@ class Alias:
     @classmethod
     def parse_list(cls, items: Any, where: str) -> tuple[Alias, ...]:
         if not isinstance(items, list):
-            raise RecordFormatError(f"the alias list should be an array, not {_describe(items)}", where)
+            raise RecordFormatError(
+                f"the alias list should be an array, not {_describe(items)}", where
+            )
         aliases = []
         for index, item in enumerate(items):
             at = f"{where}[{index}]"
@@ -148,7 +156,9 @@ class PaperInfo:
             raise RecordFormatError(f"'paper' should be an object, not {_describe(obj)}", where)
         cats = obj.get("cross_cats") or []
         if not isinstance(cats, list) or not all(isinstance(c, str) for c in cats):
-            raise RecordFormatError("'cross_cats' should be an array of strings", f"{where}.cross_cats")
+            raise RecordFormatError(
+                "'cross_cats' should be an array of strings", f"{where}.cross_cats"
+            )
         return cls(
             title=_text(obj, "title", where),
             authors_text=_text(obj, "authors_text", where),
@@ -174,7 +184,9 @@ class Citation:
         if obj is None:
             return 0, ()
         if not isinstance(obj, dict):
-            raise RecordFormatError(f"'inbound_citations' should be an object, not {_describe(obj)}", where)
+            raise RecordFormatError(
+                f"'inbound_citations' should be an object, not {_describe(obj)}", where
+            )
         count = _optional(obj, "count", int, where) or 0
         sample = obj.get("sample") or []
         if not isinstance(sample, list):
@@ -183,7 +195,9 @@ class Citation:
         for index, item in enumerate(sample):
             at = f"{where}.sample[{index}]"
             if not isinstance(item, dict):
-                raise RecordFormatError(f"a citation should be an object, not {_describe(item)}", at)
+                raise RecordFormatError(
+                    f"a citation should be an object, not {_describe(item)}", at
+                )
             citations.append(
                 cls(
                     citing_arxiv_id=_text(item, "citing_arxiv_id", at),
@@ -288,11 +302,15 @@ class NumberRecord:
         w = "$"
         status = obj.get("verification_status") or {}
         if not isinstance(status, dict):
-            raise RecordFormatError("'verification_status' should be an object", f"{w}.verification_status")
+            raise RecordFormatError(
+                "'verification_status' should be an object", f"{w}.verification_status"
+            )
         links = obj.get("links") or {}
         if not isinstance(links, dict):
             raise RecordFormatError("'links' should be an object", f"{w}.links")
-        count, citations = Citation.parse_list(obj.get("inbound_citations"), f"{w}.inbound_citations")
+        count, citations = Citation.parse_list(
+            obj.get("inbound_citations"), f"{w}.inbound_citations"
+        )
         record = _canonical_record(obj, w)
         return cls(
             pith_number=_field(obj, "pith_number", str, w),
@@ -341,7 +359,9 @@ class Bundle:
         record = _canonical_record(obj, w)
         keys = obj.get("public_keys") or []
         if not isinstance(keys, list) or not all(isinstance(k, dict) for k in keys):
-            raise RecordFormatError("'public_keys' should be an array of objects", f"{w}.public_keys")
+            raise RecordFormatError(
+                "'public_keys' should be an array of objects", f"{w}.public_keys"
+            )
         links = obj.get("links") or {}
         if not isinstance(links, dict):
             raise RecordFormatError("'links' should be an object", f"{w}.links")

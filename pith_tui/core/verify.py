@@ -96,7 +96,10 @@ class Report:
         statuses = {c.id: c.status for c in self.checks}
         if Status.FAIL in statuses.values():
             return Verdict.FAILED
-        if statuses.get("receipt_signature") is Status.PASS and Status.NOT_CHECKED not in statuses.values():
+        if (
+            statuses.get("receipt_signature") is Status.PASS
+            and Status.NOT_CHECKED not in statuses.values()
+        ):
             return Verdict.VERIFIED
         return Verdict.INCOMPLETE
 
@@ -114,7 +117,9 @@ class Report:
             "kind": self.kind,
             "pith_number": self.pith_number,
             "verdict": self.verdict.value,
-            "checks": [{"id": c.id, "status": c.status.value, "detail": c.detail} for c in self.checks],
+            "checks": [
+                {"id": c.id, "status": c.status.value, "detail": c.detail} for c in self.checks
+            ],
         }
 
 
@@ -186,7 +191,11 @@ class _Verifier:
                 f"{stated[wrong[0]][:16]}…",
             )
         else:
-            self.add("canonical_hash", Status.PASS, f"sha256 of the canonical record is {self.digest_hex}")
+            self.add(
+                "canonical_hash",
+                Status.PASS,
+                f"sha256 of the canonical record is {self.digest_hex}",
+            )
 
     def pith_number(self) -> None:
         metadata = self.doc.canonical_record.get("metadata", {})
@@ -236,7 +245,11 @@ class _Verifier:
             return
         digest = bytes.fromhex(self.digest_hex)
         if key.verify(digest, receipt.signature_b64):
-            self.add("receipt_signature", Status.PASS, f"Ed25519 signature by pinned key {key.key_id} is valid")
+            self.add(
+                "receipt_signature",
+                Status.PASS,
+                f"Ed25519 signature by pinned key {key.key_id} is valid",
+            )
         else:
             self.add(
                 "receipt_signature",
@@ -244,7 +257,9 @@ class _Verifier:
                 f"the signature does not verify with pinned key {key.key_id} over the recomputed hash",
             )
 
-    def signing_key(self, hints: Iterable[tuple[str, str, str]], carried: Iterable[Mapping[str, Any]]) -> None:
+    def signing_key(
+        self, hints: Iterable[tuple[str, str, str]], carried: Iterable[Mapping[str, Any]]
+    ) -> None:
         """`hints`: (where, key_id, stated fingerprint) for every signature in the document."""
         fails: list[str] = []
         warns: list[str] = []
@@ -257,7 +272,9 @@ class _Verifier:
             if key_id not in used:
                 used.append(key_id)
             if fingerprint and fingerprint != key.fingerprint_hex:
-                fails.append(f"{where} names fingerprint {fingerprint}, but pinned {key_id} has {key.fingerprint_hex}")
+                fails.append(
+                    f"{where} names fingerprint {fingerprint}, but pinned {key_id} has {key.fingerprint_hex}"
+                )
             if key.expired(self.now):
                 warns.append(f"pinned key {key_id} was due to rotate at {key.rotates_at:%Y-%m-%d}")
         for entry in carried:
@@ -273,7 +290,11 @@ class _Verifier:
         elif warns:
             self.add("signing_key", Status.WARN, "; ".join(dict.fromkeys(warns)))
         elif used:
-            self.add("signing_key", Status.PASS, f"signed with pinned key {', '.join(used)}; fingerprints match")
+            self.add(
+                "signing_key",
+                Status.PASS,
+                f"signed with pinned key {', '.join(used)}; fingerprints match",
+            )
         else:
             self.add("signing_key", Status.NOT_CHECKED, "the document names no signing key")
 
@@ -291,8 +312,14 @@ class _Verifier:
             elif alias.value != want:
                 wrong.append(f"{alias.kind} is {alias.value!r}, expected {want!r}")
         doc_source = self.doc.source
-        if (doc_source.id, doc_source.version, doc_source.kind) != (source_id, source.get("version"), source.get("kind")):
-            wrong.append("the document's 'source' differs from the signed canonical record's source")
+        if (doc_source.id, doc_source.version, doc_source.kind) != (
+            source_id,
+            source.get("version"),
+            source.get("kind"),
+        ):
+            wrong.append(
+                "the document's 'source' differs from the signed canonical record's source"
+            )
         if wrong:
             self.add("aliases", Status.FAIL, "; ".join(wrong))
         elif not aliases:
@@ -305,7 +332,11 @@ class _Verifier:
                 f"unknown kind(s) {', '.join(repr(kind) for kind in sorted(set(unknown)))} not checked",
             )
         else:
-            self.add("aliases", Status.PASS, f"all {len(aliases)} match the signed source and the Pith id")
+            self.add(
+                "aliases",
+                Status.PASS,
+                f"all {len(aliases)} match the signed source and the Pith id",
+            )
 
     def title_hash(self, title: str) -> None:
         if not title:
@@ -313,15 +344,21 @@ class _Verifier:
         metadata = self.doc.canonical_record.get("metadata", {})
         signed = metadata.get("title_canon_sha256") if isinstance(metadata, dict) else None
         if not isinstance(signed, str):
-            self.add("title_hash", Status.NOT_CHECKED, "the signed record has no title_canon_sha256")
+            self.add(
+                "title_hash", Status.NOT_CHECKED, "the signed record has no title_canon_sha256"
+            )
         elif title_canon_sha256(title) == signed:
             self.add("title_hash", Status.PASS, "the shown title matches the signed title hash")
         else:
-            self.add("title_hash", Status.FAIL, "the shown title does not match the signed title hash")
+            self.add(
+                "title_hash", Status.FAIL, "the shown title does not match the signed title hash"
+            )
 
     # --- events --------------------------------------------------------------------------
 
-    def events(self, events: tuple[Event, ...], subject: str) -> tuple[list[EventResult], list[bool], list[str]]:
+    def events(
+        self, events: tuple[Event, ...], subject: str
+    ) -> tuple[list[EventResult], list[bool], list[str]]:
         """Check every event; add event_ids, event_signatures and event_subjects."""
         results: list[EventResult] = []
         valid: list[bool] = []
@@ -335,7 +372,11 @@ class _Verifier:
             label = f"event {index + 1} ({event.event_type})"
             problems: list[str] = []
             unchecked = ""
-            body = {k: v for k, v in event.raw.items() if k not in ("signature", "content_sha256", "event_id")}
+            body = {
+                k: v
+                for k, v in event.raw.items()
+                if k not in ("signature", "content_sha256", "event_id")
+            }
             content = hashlib.sha256(canonical_bytes(body)).digest()
             # The signature is over the stated content_sha256 (what the signer hashed); whether
             # that hash matches the content is event_ids' job. Either failing invalidates the
@@ -361,10 +402,14 @@ class _Verifier:
                 sig_unchecked.append(f"{label}: key {event.signature_key_id!r} is not pinned")
             elif not key.verify(signed_digest, event.signature_b64):
                 problems.append("its signature does not verify")
-                sig_fails.append(f"{label}: the signature does not verify with pinned key {key.key_id}")
+                sig_fails.append(
+                    f"{label}: the signature does not verify with pinned key {key.key_id}"
+                )
             if event.subject_pith_number != subject:
                 problems.append(f"it is about {event.subject_pith_number!r}")
-                subj_fails.append(f"{label}: its subject is {event.subject_pith_number!r}, not {subject}")
+                subj_fails.append(
+                    f"{label}: its subject is {event.subject_pith_number!r}, not {subject}"
+                )
             if event.event_type == "record_created":
                 record_problem = self._record_created_problem(event)
                 if record_problem:
@@ -375,9 +420,15 @@ class _Verifier:
             elif unchecked:
                 status, detail = Status.NOT_CHECKED, unchecked
             elif event.event_type not in KNOWN_EVENT_TYPES:
-                status, detail = Status.WARN, "signature valid; this event type is unknown to pith-tui"
+                status, detail = (
+                    Status.WARN,
+                    "signature valid; this event type is unknown to pith-tui",
+                )
             else:
-                status, detail = Status.PASS, f"hash and signature by {event.signature_key_id} valid"
+                status, detail = (
+                    Status.PASS,
+                    f"hash and signature by {event.signature_key_id} valid",
+                )
             results.append(EventResult(index, event.event_id, event.event_type, status, detail))
             valid.append(not problems and not unchecked)
             reasons.append(detail)
@@ -391,7 +442,9 @@ class _Verifier:
         elif sig_unchecked:
             self.add("event_signatures", Status.NOT_CHECKED, "; ".join(sig_unchecked))
         else:
-            self.add("event_signatures", Status.PASS, f"all {count} signatures valid with pinned keys")
+            self.add(
+                "event_signatures", Status.PASS, f"all {count} signatures valid with pinned keys"
+            )
         if subj_fails:
             self.add("event_subjects", Status.FAIL, "; ".join(subj_fails))
         else:
@@ -417,15 +470,37 @@ class _Verifier:
         self.used_keys.setdefault(str(key_id), "the bundle signature")
         key = self.trust.get(key_id) if isinstance(key_id, str) else None
         if stated != digest.hex():
-            self.add("bundle_signature", Status.FAIL, f"the bundle hashes to {digest.hex()[:16]}…, not the stated {str(stated)[:16]}…")
+            self.add(
+                "bundle_signature",
+                Status.FAIL,
+                f"the bundle hashes to {digest.hex()[:16]}…, not the stated {str(stated)[:16]}…",
+            )
         elif signature.get("signed_message") != BUNDLE_MESSAGE:
-            self.add("bundle_signature", Status.FAIL, f"it signs {signature.get('signed_message')!r}, not {BUNDLE_MESSAGE!r}")
+            self.add(
+                "bundle_signature",
+                Status.FAIL,
+                f"it signs {signature.get('signed_message')!r}, not {BUNDLE_MESSAGE!r}",
+            )
         elif key is None:
-            self.add("bundle_signature", Status.NOT_CHECKED, f"the bundle is signed with key {key_id!r}, which is not pinned")
-        elif not isinstance(signature.get("signature_b64"), str) or not key.verify(digest, signature["signature_b64"]):
-            self.add("bundle_signature", Status.FAIL, f"the signature does not verify with pinned key {key.key_id}")
+            self.add(
+                "bundle_signature",
+                Status.NOT_CHECKED,
+                f"the bundle is signed with key {key_id!r}, which is not pinned",
+            )
+        elif not isinstance(signature.get("signature_b64"), str) or not key.verify(
+            digest, signature["signature_b64"]
+        ):
+            self.add(
+                "bundle_signature",
+                Status.FAIL,
+                f"the signature does not verify with pinned key {key.key_id}",
+            )
         else:
-            self.add("bundle_signature", Status.PASS, f"Ed25519 signature by pinned key {key.key_id} over the whole bundle is valid")
+            self.add(
+                "bundle_signature",
+                Status.PASS,
+                f"Ed25519 signature by pinned key {key.key_id} over the whole bundle is valid",
+            )
 
     def state(self, bundle: Bundle, valid: list[bool], reasons: list[str]) -> Mapping[str, Any]:
         result = merge(bundle, valid, reasons)
@@ -447,16 +522,25 @@ class _Verifier:
         if served.get("equivocations") or served.get("equivocation_count"):
             unknown.append("the served state reports equivocations (the rule is unknown)")
         if diffs and not unknown:
-            self.add("state_merge", Status.FAIL, f"the served state differs from the client's merge in: {', '.join(diffs)}")
+            self.add(
+                "state_merge",
+                Status.FAIL,
+                f"the served state differs from the client's merge in: {', '.join(diffs)}",
+            )
         elif unknown:
             self.add(
                 "state_merge",
                 Status.NOT_CHECKED,
-                "cannot reproduce the merge: " + "; ".join(unknown)
+                "cannot reproduce the merge: "
+                + "; ".join(unknown)
                 + (f" (differs in: {', '.join(diffs)})" if diffs else ""),
             )
         else:
-            self.add("state_merge", Status.PASS, f"the client's merge of {len(bundle.events)} events reproduces the served state")
+            self.add(
+                "state_merge",
+                Status.PASS,
+                f"the client's merge of {len(bundle.events)} events reproduces the served state",
+            )
         return result.state
 
 
@@ -468,7 +552,9 @@ def verify(document: Document, trust: TrustStore, *, now: datetime | None = None
     try:
         return _verify(document, trust, now)
     except RecordFormatError as exc:  # a value with no canonical form, found mid-check
-        return Report(document.kind, document.pith_number, (Check("canonical_hash", Status.FAIL, str(exc)),))
+        return Report(
+            document.kind, document.pith_number, (Check("canonical_hash", Status.FAIL, str(exc)),)
+        )
 
 
 def _verify(document: Document, trust: TrustStore, now: datetime) -> Report:
@@ -481,7 +567,10 @@ def _verify(document: Document, trust: TrustStore, now: datetime) -> Report:
     if receipt is not None:
         hints.append(("the receipt", receipt.key_id, receipt.public_key_fingerprint))
     for index, event in enumerate(document.events):
-        fingerprint = event.raw.get("signature", {}).get("public_key_fingerprint") or event.signer.public_key_fingerprint
+        fingerprint = (
+            event.raw.get("signature", {}).get("public_key_fingerprint")
+            or event.signer.public_key_fingerprint
+        )
         hints.append((f"event {index + 1}", event.signature_key_id, str(fingerprint or "")))
     carried: tuple[Mapping[str, Any], ...] = ()
     if isinstance(document, Bundle):
@@ -505,4 +594,6 @@ def _verify(document: Document, trust: TrustStore, now: datetime) -> Report:
         computed_state = v.state(document, valid, reasons)
     elif document.events:
         results, _, _ = v.events(document.events, document.pith_number)
-    return Report(document.kind, document.pith_number, tuple(v.checks), tuple(results), computed_state)
+    return Report(
+        document.kind, document.pith_number, tuple(v.checks), tuple(results), computed_state
+    )
