@@ -23,9 +23,9 @@ import time
 import _common as c
 from nacl.signing import VerifyKey
 
-from pith_tui.core.bulk import reverify_cache
 from pith_tui.core.cache import Cache
 from pith_tui.core.resolver import Resolver
+from pith_tui.core.reverify import reverify_cache
 from tests.signing import TEST_KEY
 
 SIGNATURES_PER_BUNDLE = 4

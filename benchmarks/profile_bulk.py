@@ -22,11 +22,11 @@ from datetime import datetime, timezone
 import _common as c
 import bench_bulk_verify
 
-from pith_tui.core.bulk import verify_cached
 from pith_tui.core.cache import Cache
 from pith_tui.core.canonical import strict_loads
 from pith_tui.core.keys import PinnedKey
 from pith_tui.core.model import parse_document
+from pith_tui.core.reverify import verify_cached
 from pith_tui.core.verify import verify
 
 

@@ -22,8 +22,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from textual.widgets import TabbedContent  # noqa: E402
 
-from pith_tui.core.factory import open_session  # noqa: E402
 from pith_tui.core.resolver import Resolver  # noqa: E402
+from pith_tui.core.session import open_session  # noqa: E402
 from pith_tui.tui.app import PithApp  # noqa: E402
 
 LABEL_NOISE_ID = "4K6GSOJWB7QU2RFIL3CD3BQJ62"  # arXiv 2106.06530

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from pith_tui.cli import main
-from pith_tui.core.factory import open_session
+from pith_tui.core.session import open_session
 from tests.conftest import FIXTURES, PAPER_PAGE, REAL_RECORDS
 from tests.signing import OTHER_KEY, dumps, make_bundle, make_record
 

@@ -19,9 +19,9 @@ import pytest
 from pith_tui.cli import main
 from pith_tui.core import client, mirror
 from pith_tui.core.cache import Cache
-from pith_tui.core.factory import open_session
 from pith_tui.core.keys import TrustStore
 from pith_tui.core.resolver import Resolver
+from pith_tui.core.session import open_session
 from pith_tui.core.verify import Verdict
 from tests.conftest import REAL_RECORDS
 from tests.mirror_server import MirrorServer

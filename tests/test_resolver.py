@@ -28,8 +28,8 @@ from pith_tui.core.errors import (
     NotFoundError,
     NotPithDocumentError,
 )
-from pith_tui.core.factory import open_session
 from pith_tui.core.resolver import Resolver, index_fields, verify_bytes
+from pith_tui.core.session import open_session
 from pith_tui.core.verify import Status, Verdict
 from tests import signing
 from tests.conftest import PAPER_PAGE, REAL_RECORDS

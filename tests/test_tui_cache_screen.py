@@ -827,7 +827,7 @@ def _main(argv: list[str]) -> int:
     """Fill a cache with N synthetic rows (if empty), open the screen in this terminal, and
     print on exit: the time to the table's first frame, and for each filter typed, the time
     from the last keystroke to the filtered rows (debounce included) and the query time."""
-    from pith_tui.core.factory import open_session
+    from pith_tui.core.session import open_session
 
     folder, count = Path(argv[0]), int(argv[1]) if len(argv) > 1 else 100_000
     cache = Cache.open(folder)

@@ -28,9 +28,9 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from pith_tui.core.canonical import canonical_sha256
-from pith_tui.core.factory import open_session
 from pith_tui.core.ids import pith_id_from_sha256_hex
 from pith_tui.core.resolver import Resolver
+from pith_tui.core.session import open_session
 from tests.conftest import REAL_RECORDS
 
 BASE_URL = "https://pith.science"

@@ -17,10 +17,9 @@ from pathlib import Path
 
 from pith_tui.core.cache import Cache
 from pith_tui.core.errors import CacheError, PithError, RecordFormatError
+from pith_tui.core.ids import SHORT_LENGTHS
 from pith_tui.core.resolver import Resolver, Verified
 from pith_tui.core.verify import Verdict
-
-SHORT_LENGTHS = (8, 12, 16)
 
 
 @dataclass

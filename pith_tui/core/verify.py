@@ -21,6 +21,7 @@ from pith_tui.core.ids import format_pith_number, format_short_number, pith_id_f
 from pith_tui.core.keys import TrustStore
 from pith_tui.core.merge import KNOWN_EVENT_TYPES, differences, merge, state_sha256
 from pith_tui.core.model import Alias, Bundle, Document, Event, Receipt
+from pith_tui.core.vocab import Verdict
 
 RECEIPT_MESSAGE = "canonical_sha256_bytes"
 EVENT_MESSAGE = "open_graph_event_sha256_bytes"
@@ -37,12 +38,6 @@ class Status(str, Enum):
     @property
     def symbol(self) -> str:
         return {"pass": "✓", "fail": "✗", "warn": "!", "not_checked": "–"}[self.value]
-
-
-class Verdict(str, Enum):
-    VERIFIED = "verified"
-    FAILED = "failed"
-    INCOMPLETE = "incomplete"
 
 
 CHECK_TITLES: Mapping[str, str] = {

@@ -8,16 +8,10 @@ from typing import Any
 
 from pith_tui.core.model import Alias, Bundle, Citation, Event, NumberRecord, PaperInfo
 from pith_tui.core.verify import Report, Verdict, combined_verdict
+from pith_tui.core.vocab import ViewSource
 
 # Where a view's documents came from, in the words the UI shows.
-SOURCE_LABELS = {
-    "network": "network",
-    "cache": "cache",
-    "cache-stale": "cache (stale)",
-    "offline": "offline cache",
-    "sample": "bundled sample",
-    "file": "file",
-}
+SOURCE_LABELS = {source.value: source.label for source in ViewSource}
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pith_tui.core import factory
+from pith_tui.core import session as session_module
 from pith_tui.core.cache import Cache
 from pith_tui.core.client import Timeouts
 from pith_tui.core.errors import (
@@ -649,7 +649,7 @@ async def test_network_fault_through_the_resolver(
 @pytest.fixture
 def fast_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI's session gets the small timeouts (everything else as shipped)."""
-    monkeypatch.setattr(factory, "Resolver", functools.partial(Resolver, timeouts=FAST))
+    monkeypatch.setattr(session_module, "Resolver", functools.partial(Resolver, timeouts=FAST))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -1,0 +1,133 @@
+"""`pith-tui cache ...`: list, re-verify, remove, clear, export and import the local cache."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TextIO
+
+from pith_tui.cli.common import (
+    EXIT_FETCH,
+    EXIT_NOT_VERIFIED,
+    EXIT_OK,
+    Parser,
+    add_common_options,
+    dump_json,
+    print_notices,
+    session_for,
+)
+from pith_tui.core.sanitize import clean_text
+from pith_tui.core.timefmt import relative_time
+
+
+def cache_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="pith-tui cache", description="Review and manage the local cache.")
+    add_common_options(parser)
+    sub = parser.add_subparsers(dest="action", required=True, parser_class=Parser)
+    listing = sub.add_parser("list", help="list cached records")
+    listing.add_argument("--json", action="store_true")
+    check = sub.add_parser("verify", help="re-verify every cached record")
+    check.add_argument("--json", action="store_true")
+    check.add_argument(
+        "--workers", type=int, default=0, help="processes to use (default: automatic)"
+    )
+    remove = sub.add_parser("remove", help="remove one record")
+    remove.add_argument("query")
+    sub.add_parser("clear", help="remove every record")
+    sub.add_parser("path", help="print the cache file's path")
+    export = sub.add_parser("export", help="write the cache as a static mirror")
+    export.add_argument("directory", type=Path)
+    imports = sub.add_parser("import", help="verify files and store them in the cache")
+    imports.add_argument("files", nargs="+", type=Path)
+    for action in (
+        listing,
+        check,
+        remove,
+        sub.choices["clear"],
+        sub.choices["path"],
+        export,
+        imports,
+    ):
+        add_common_options(action, in_subcommand=True)
+    return parser
+
+
+def cmd_cache(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pith_tui.core import mirror
+
+    session = session_for(args, samples=args.action in ("list", "verify", "export"))
+    print_notices(session, err)
+    resolver = session.resolver
+    cache = resolver.cache
+    if args.action == "path":
+        print(cache.path, file=out)
+    elif args.action == "list":
+        entries = cache.entries(sort="fetched_at", descending=True)
+        if args.json:
+            dump_json(
+                [
+                    {
+                        "pith_number": e.pith_number,
+                        "arxiv_id": e.arxiv_id,
+                        "title": e.title,
+                        "verdict": e.verdict,
+                        "source": e.source,
+                        "fetched_at": e.fetched_at.isoformat(),
+                        "has_bundle": e.has_bundle,
+                        "changed_upstream": e.changed_upstream,
+                    }
+                    for e in entries
+                ],
+                out,
+            )
+        else:
+            now = datetime.now(timezone.utc)
+            for e in entries:
+                print(
+                    f"{clean_text(e.pith_number)}  {clean_text(e.arxiv_id or '-'):<16} "
+                    f"{clean_text(e.verdict):<10} {clean_text(e.source):<8} "
+                    f"{relative_time(e.fetched_at, now):<10} {clean_text(e.title, max_chars=60)}",
+                    file=out,
+                )
+            print(f"{len(entries)} cached record(s) in {cache.path}", file=err)
+    elif args.action == "verify":
+        from pith_tui.core.reverify import reverify_cache
+
+        summary = reverify_cache(
+            resolver, workers=args.workers, progress=err if err.isatty() else None
+        )
+        if args.json:
+            json.dump(summary.to_json(), out, indent=2)
+            out.write("\n")
+        else:
+            for pith_number, verdict, reason in summary.problems:
+                print(f"{clean_text(pith_number)}: {verdict}: {clean_text(reason)}", file=out)
+            print(summary.line(), file=out)
+        return EXIT_OK if summary.all_verified else EXIT_NOT_VERIFIED
+    elif args.action == "remove":
+        from pith_tui.core.ids import parse_query
+
+        pith_id = cache.resolve(parse_query(args.query).lookup_key())
+        if pith_id is None or not cache.remove(pith_id):
+            print(f"pith-tui: {clean_text(args.query)} is not in the cache", file=err)
+            return EXIT_FETCH
+        print(f"removed pith:{pith_id[:8]}", file=out)
+    elif args.action == "clear":
+        print(f"removed {cache.clear()} record(s)", file=out)
+    elif args.action == "export":
+        result = mirror.export_mirror(resolver, args.directory)
+        for line in result.skipped:
+            print(f"skipped {clean_text(line)}", file=err)
+        print(
+            f"exported {result.records} record(s) as {result.files} file(s) to {args.directory}",
+            file=out,
+        )
+        print(f"serve it with: python -m http.server -d {args.directory}", file=out)
+    elif args.action == "import":
+        outcomes = mirror.import_files(resolver, args.files)
+        for outcome in outcomes:
+            print(f"{clean_text(outcome.path)}: {clean_text(outcome.message)}", file=out)
+        return EXIT_OK if all(o.stored for o in outcomes) else EXIT_NOT_VERIFIED
+    return EXIT_OK
