@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Static, TabbedContent
 from pith_tui.core.verify import Verdict
 from pith_tui.tui.app import PithApp
 from pith_tui.tui.commands import COMMANDS, SCOPES, bindings_for
+from pith_tui.tui.screens import cache_screen
 from pith_tui.tui.screens.help_screen import HelpScreen
 from pith_tui.tui.screens.main_screen import MainScreen
 from pith_tui.tui.screens.raw_json_screen import RawJsonScreen
@@ -130,7 +131,6 @@ async def test_launch_without_history_opens_the_latest_cache_entry(tmp_path: Pat
 
 
 async def test_launch_with_an_empty_cache_opens_the_cache_screen(tmp_path: Path) -> None:
-    cache_screen = pytest.importorskip("pith_tui.tui.screens.cache_screen")
     app = PithApp(make_resolver(tmp_path, samples=False))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -475,7 +475,6 @@ async def test_command_palette_offers_actions_and_recent_records(tmp_path: Path)
 
 
 async def test_cache_key_opens_the_cache_screen_and_its_choice(tmp_path: Path) -> None:
-    cache_screen = pytest.importorskip("pith_tui.tui.screens.cache_screen")
     app = PithApp(make_resolver(tmp_path, pith=FakePith()), initial_query=LABEL_NOISE)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

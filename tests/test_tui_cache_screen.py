@@ -590,7 +590,6 @@ async def export_via_dialog(pilot: Any, directory: Path) -> None:
 
 
 async def test_export_writes_a_static_mirror(tmp_path: Path) -> None:
-    pytest.importorskip("pith_tui.core.mirror")
     app = Host(samples_resolver(tmp_path))
     target = tmp_path / "mirror"
     async with app.run_test(size=SIZE, notifications=True) as pilot:

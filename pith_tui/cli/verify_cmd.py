@@ -25,8 +25,9 @@ from pith_tui.core.errors import FetchError, PithError, QueryError, RecordFormat
 from pith_tui.core.ids import is_query
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.session import Session
-from pith_tui.core.verify import Report, Verdict
+from pith_tui.core.verify import Report
 from pith_tui.core.view import SOURCE_LABELS, RecordView
+from pith_tui.core.vocab import Verdict
 
 
 def verify_parser() -> argparse.ArgumentParser:
@@ -102,7 +103,7 @@ def _looks_like_path(target: str) -> bool:
 async def _verify_targets(
     session: Session, targets: Sequence[str]
 ) -> list[tuple[str, RecordView | None, int, str]]:
-    results = []
+    results: list[tuple[str, RecordView | None, int, str]] = []
     resolver = session.resolver
     try:
         for target in targets:

@@ -731,7 +731,7 @@ class Cache:
         pith_id = _normalise_pith_id(pith_id)
         with self._writing() as connection:
             cursor = connection.execute("DELETE FROM entries WHERE pith_id = ?", (pith_id,))
-            return cursor.rowcount > 0
+            return bool(cursor.rowcount > 0)
 
     def clear(self) -> int:
         """Forget every cached document (not the query history); returns how many entries."""
@@ -1182,7 +1182,8 @@ def _filtered_page(
 
     connection.set_progress_handler(over_budget, 1000)
     try:
-        return connection.execute(sql, params).fetchall()
+        rows: list[Any] = connection.execute(sql, params).fetchall()
+        return rows
     except sqlite3.OperationalError:
         if calls <= _FILTER_STEPS // 1000:
             raise  # not our interruption
@@ -1190,10 +1191,11 @@ def _filtered_page(
         connection.set_progress_handler(None, 0)
     order = _ORDER_BY[sort].format(d="DESC" if descending else "ASC")
     unindexed = ", ".join(f"+{term}" for term in order.split(", "))
-    return connection.execute(
+    rows = connection.execute(
         f"SELECT {_ENTRY_COLUMNS} FROM entries{where} ORDER BY {unindexed} LIMIT ? OFFSET ?",
         [*where_params, limit, max(0, offset)],
     ).fetchall()
+    return list(rows)
 
 
 def _document(row: Sequence[Any]) -> StoredDocument:

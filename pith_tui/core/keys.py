@@ -157,7 +157,9 @@ class TrustStore:
 
     @classmethod
     def shipped(cls) -> TrustStore:
-        data = resources.files("pith_tui.core").joinpath("data", KEYS_FILE_NAME).read_bytes()
+        data = (
+            resources.files("pith_tui.core").joinpath("data").joinpath(KEYS_FILE_NAME).read_bytes()
+        )
         return cls(_keys_from_bytes(data, "the shipped keys"))
 
     @classmethod

@@ -110,8 +110,9 @@ def differences(computed: Mapping[str, Any], served: Mapping[str, Any]) -> list[
             theirs = sorted(str(e.get("event_id") if isinstance(e, dict) else e) for e in theirs)
         if canonical_sha256(mine) != canonical_sha256(theirs):
             diffs.append(key)
-    mine_current = computed.get("current") or {}
-    theirs_current = served.get("current") if isinstance(served.get("current"), dict) else {}
+    mine_current: Mapping[str, Any] = computed.get("current") or {}
+    served_current = served.get("current")
+    theirs_current: Mapping[str, Any] = served_current if isinstance(served_current, dict) else {}
     for key in sorted(set(mine_current) | set(theirs_current)):
         if canonical_sha256(mine_current.get(key)) != canonical_sha256(theirs_current.get(key)):
             diffs.append(f"current.{key}")

@@ -19,7 +19,7 @@ from pith_tui.core.cache import Cache
 from pith_tui.core.errors import CacheError, PithError, RecordFormatError
 from pith_tui.core.ids import SHORT_LENGTHS
 from pith_tui.core.resolver import Resolver, Verified
-from pith_tui.core.verify import Verdict
+from pith_tui.core.vocab import Verdict
 
 
 @dataclass

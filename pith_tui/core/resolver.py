@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TypedDict
 
 import httpx
 
@@ -39,8 +40,9 @@ from pith_tui.core.ids import (
 from pith_tui.core.keys import TrustStore
 from pith_tui.core.model import Bundle, Document, NumberRecord, load_document
 from pith_tui.core.samples import sample_documents
-from pith_tui.core.verify import Report, Verdict, expected_aliases, verify
+from pith_tui.core.verify import Report, expected_aliases, verify
 from pith_tui.core.view import RecordView
+from pith_tui.core.vocab import Verdict
 
 DEFAULT_TTL = timedelta(hours=24)
 
@@ -68,7 +70,17 @@ def verify_bytes(raw: bytes, trust: TrustStore, *, now: datetime | None = None) 
     return Verified(document, verify(document, trust, now=now), raw)
 
 
-def index_fields(doc: Document, pith_id: str) -> dict[str, object]:
+class IndexFields(TypedDict):
+    """The keyword arguments of `Cache.put` that describe a document for the listing."""
+
+    pith_number: str
+    aliases: list[tuple[str, str]]
+    title: str
+    authors: str
+    arxiv_id: str
+
+
+def index_fields(doc: Document, pith_id: str) -> IndexFields:
     """What the cache indexes for a document: aliases, title, authors, arXiv id."""
     source = doc.source
     # Only aliases the verifier checked: an alias of another kind is unchecked text, which
@@ -151,10 +163,17 @@ class Resolver:
     @property
     def http(self) -> PithHttpClient:
         if self._http is None:
-            kwargs = {"transport": self._transport}
             if self._timeouts is not None:
-                kwargs["timeouts"] = self._timeouts
-            self._http = PithHttpClient(self.base_url, clock=self._clock, **kwargs)
+                self._http = PithHttpClient(
+                    self.base_url,
+                    clock=self._clock,
+                    transport=self._transport,
+                    timeouts=self._timeouts,
+                )
+            else:
+                self._http = PithHttpClient(
+                    self.base_url, clock=self._clock, transport=self._transport
+                )
         return self._http
 
     async def aclose(self) -> None:
@@ -200,7 +219,7 @@ class Resolver:
         )
         result = self.cache.put(
             stored, verdict=item.report.verdict.value, **index_fields(doc, item.pith_id)
-        )  # type: ignore[arg-type]
+        )
         return result.changed_upstream
 
     def _verifies(self, raw: bytes) -> bool:

@@ -21,7 +21,8 @@ from pith_tui.core.cache import Cache
 from pith_tui.core.errors import PithError
 from pith_tui.core.keys import TrustStore, key_from_json
 from pith_tui.core.resolver import Resolver, load_stored
-from pith_tui.core.verify import Verdict, combined_verdict
+from pith_tui.core.verify import combined_verdict
+from pith_tui.core.vocab import Verdict
 
 PARALLEL_THRESHOLD = 2000
 CHUNK = 250

@@ -7,7 +7,7 @@ from importlib import resources
 
 def sample_documents() -> list[tuple[str, bytes]]:
     """(file name, raw bytes) of every shipped sample, sorted by name."""
-    folder = resources.files("pith_tui.core").joinpath("data", "samples")
+    folder = resources.files("pith_tui.core").joinpath("data").joinpath("samples")
     return sorted(
         (entry.name, entry.read_bytes())
         for entry in folder.iterdir()

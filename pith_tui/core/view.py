@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from pith_tui.core.model import Alias, Bundle, Citation, Event, NumberRecord, PaperInfo
-from pith_tui.core.verify import Report, Verdict, combined_verdict
-from pith_tui.core.vocab import ViewSource
+from pith_tui.core.verify import Report, combined_verdict
+from pith_tui.core.vocab import Verdict, ViewSource
 
 # Where a view's documents came from, in the words the UI shows.
 SOURCE_LABELS = {source.value: source.label for source in ViewSource}

@@ -6,9 +6,10 @@ PithApp(session.resolver, initial_query=..., theme=..., notices=session.notices)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.screen import Screen
 
 from pith_tui.core.resolver import Resolver
@@ -25,7 +26,7 @@ class PithApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "pith-tui"
     COMMANDS = App.COMMANDS | {PithCommands}
-    BINDINGS: list[Binding] = bindings_for("app")  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("app")
 
     def __init__(
         self,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 KEY_DISPLAY = {
     "slash": "/",
@@ -118,7 +118,7 @@ def commands_for(scope: str) -> tuple[Command, ...]:
     return tuple(command for command in COMMANDS if command.scope == scope)
 
 
-def bindings_for(scope: str) -> list[Binding]:
+def bindings_for(scope: str) -> list[BindingType]:
     """The `BINDINGS` of the node that owns `scope`."""
     return [command.binding() for command in commands_for(scope) if command.bound_here]
 

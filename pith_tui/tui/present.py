@@ -37,8 +37,9 @@ from pith_tui.core.errors import (
 from pith_tui.core.model import Event
 from pith_tui.core.sanitize import clean_multiline, clean_text
 from pith_tui.core.timefmt import relative_time
-from pith_tui.core.verify import Check, Report, Status, Verdict
+from pith_tui.core.verify import Check, Report, Status
 from pith_tui.core.view import RecordView
+from pith_tui.core.vocab import Verdict
 
 VERDICT_LABELS = {
     Verdict.VERIFIED: "✓ VERIFIED",

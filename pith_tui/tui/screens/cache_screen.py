@@ -93,7 +93,7 @@ class CacheScreen(Screen[str | None]):
 
     _host_app: App[Any]
 
-    BINDINGS: ClassVar[list[BindingType]] = bindings_for("cache")  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("cache")
 
     def __init__(
         self,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -46,7 +48,7 @@ def help_items() -> list[Item]:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: list[Binding] = bindings_for("help")  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("help")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):

@@ -8,11 +8,11 @@ an unexpected worker error becomes one error toast, never a silent dead pane.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
@@ -25,8 +25,8 @@ from pith_tui.core.ids import parse_query
 from pith_tui.core.resolver import Resolver
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.urls import page_url
-from pith_tui.core.verify import Verdict
 from pith_tui.core.view import RecordView
+from pith_tui.core.vocab import Verdict
 from pith_tui.tui.commands import bindings_for
 from pith_tui.tui.messages import LookupFailed, RecordLoaded
 from pith_tui.tui.present import (
@@ -59,7 +59,7 @@ NEEDS_RECORD = frozenset({"refresh", "copy_number", "open_page", "raw_json"})
 class MainScreen(Screen[None]):
     """One record at a time, with a back/forward trail of the records visited."""
 
-    BINDINGS: list[Binding] = bindings_for("record")  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("record")
     AUTO_FOCUS = "#metadata"
 
     def __init__(self, resolver: Resolver, *, initial_query: str | None = None) -> None:

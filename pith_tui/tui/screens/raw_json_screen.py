@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import bisect
 import re
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static, TextArea
@@ -39,7 +40,7 @@ def raw_text(view: RecordView) -> str:
 
 
 class RawJsonScreen(Screen[None]):
-    BINDINGS: list[Binding] = bindings_for("raw")  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("raw")
     AUTO_FOCUS = "#raw"
 
     def __init__(self, view: RecordView) -> None:

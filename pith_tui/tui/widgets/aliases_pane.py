@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable
 
@@ -21,7 +23,7 @@ COLUMNS = (("Kind", 20), ("Value", 80), ("Created", 20))
 
 
 class AliasesPane(Vertical):
-    BINDINGS: list[Binding] = bindings_for("aliases")  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("aliases")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -360,7 +360,7 @@ class CacheTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ mouse
 
-    def _on_click(self, event: events.Click) -> None:
+    async def _on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None:
             return

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from typing import ClassVar
+
+from textual.binding import BindingType
 from textual.widgets import Input
 
 from pith_tui.tui.commands import bindings_for
@@ -14,7 +16,7 @@ PLACEHOLDER = "Look up: arXiv id, DOI, Pith Number, short id or URL   (/ to focu
 class LookupInput(Input):
     """An `Input` whose title suggestions turn into the id they stand for when accepted."""
 
-    BINDINGS: list[Binding] = bindings_for("lookup")  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for("lookup")
 
     def __init__(self, suggester: LookupSuggester, *, id: str | None = None) -> None:
         super().__init__(placeholder=PLACEHOLDER, suggester=suggester, id=id)
