@@ -40,20 +40,48 @@ class Status(str, Enum):
         return {"pass": "✓", "fail": "✗", "warn": "!", "not_checked": "–"}[self.value]
 
 
-CHECK_TITLES: Mapping[str, str] = {
-    "canonical_hash": "Canonical hash",
-    "pith_number": "Pith Number",
-    "receipt_signature": "Receipt signature",
-    "signing_key": "Signing key",
-    "aliases": "Aliases",
-    "title_hash": "Title hash",
-    "event_ids": "Event ids",
-    "event_signatures": "Event signatures",
-    "event_subjects": "Event subjects",
-    "bundle_signature": "Bundle signature",
-    "state_hash": "State hash",
-    "state_merge": "State merge",
+class CheckId(str, Enum):
+    """Every check pith-tui runs; each owns its title and the word on its badge chip."""
+
+    CANONICAL_HASH = "canonical_hash"
+    PITH_NUMBER = "pith_number"
+    RECEIPT_SIGNATURE = "receipt_signature"
+    SIGNING_KEY = "signing_key"
+    ALIASES = "aliases"
+    TITLE_HASH = "title_hash"
+    EVENT_IDS = "event_ids"
+    EVENT_SIGNATURES = "event_signatures"
+    EVENT_SUBJECTS = "event_subjects"
+    BUNDLE_SIGNATURE = "bundle_signature"
+    STATE_HASH = "state_hash"
+    STATE_MERGE = "state_merge"
+
+    @property
+    def label(self) -> str:
+        """The check's name in words: "Receipt signature" (`str.title` is taken)."""
+        return _CHECK_WORDS[self][0]
+
+    @property
+    def chip(self) -> str:
+        """One short word for a badge chip: `hash`, `receipt`, `events`, …"""
+        return _CHECK_WORDS[self][1]
+
+
+_CHECK_WORDS: Mapping[CheckId, tuple[str, str]] = {
+    CheckId.CANONICAL_HASH: ("Canonical hash", "hash"),
+    CheckId.PITH_NUMBER: ("Pith Number", "number"),
+    CheckId.RECEIPT_SIGNATURE: ("Receipt signature", "receipt"),
+    CheckId.SIGNING_KEY: ("Signing key", "key"),
+    CheckId.ALIASES: ("Aliases", "aliases"),
+    CheckId.TITLE_HASH: ("Title hash", "title"),
+    CheckId.EVENT_IDS: ("Event ids", "event ids"),
+    CheckId.EVENT_SIGNATURES: ("Event signatures", "events"),
+    CheckId.EVENT_SUBJECTS: ("Event subjects", "subjects"),
+    CheckId.BUNDLE_SIGNATURE: ("Bundle signature", "bundle"),
+    CheckId.STATE_HASH: ("State hash", "state hash"),
+    CheckId.STATE_MERGE: ("State merge", "state"),
 }
+CHECK_TITLES: Mapping[str, str] = {check.value: check.label for check in CheckId}
 
 
 @dataclass(frozen=True)
