@@ -25,9 +25,14 @@ TEST_KEY = SigningKey(hashlib.sha256(b"pith-tui test key").digest())
 OTHER_KEY = SigningKey(hashlib.sha256(b"an unpinned key").digest())
 
 
-def key_json(key: SigningKey, key_id: str, rotates_at: str | None = None) -> dict[str, Any]:
+SIGNER_ID = "pith.science"  # the signer the test key is pinned for, as events name it
+
+
+def key_json(
+    key: SigningKey, key_id: str, rotates_at: str | None = None, signer_id: str | None = SIGNER_ID
+) -> dict[str, Any]:
     raw = bytes(key.verify_key)
-    return {
+    entry: dict[str, Any] = {
         "key_id": key_id,
         "algorithm": "ed25519",
         "format": "raw",
@@ -37,6 +42,9 @@ def key_json(key: SigningKey, key_id: str, rotates_at: str | None = None) -> dic
         "fingerprint_sha256_b32_first128bits": fingerprint_b32(raw),
         "rotates_at": rotates_at,
     }
+    if signer_id is not None:
+        entry["signer_id"] = signer_id
+    return entry
 
 
 def test_trust(rotates_at: str | None = None) -> TrustStore:
@@ -187,7 +195,7 @@ def make_event(
         "target": target,
         "payload": payload,
         "signer": {
-            "signer_id": "pith.science",
+            "signer_id": SIGNER_ID,
             "signer_type": "pith_registry",
             "key_id": key_id,
             "public_key_fingerprint": fp,

@@ -244,7 +244,8 @@ async def test_a_miss_fetches_the_record_then_the_bundle_and_merges_them(
     assert view.record_report.verdict is Verdict.VERIFIED
     assert view.bundle_report.verdict is Verdict.VERIFIED
     assert view.verdict is Verdict.VERIFIED
-    assert [label for label, _ in view.reports] == ["record", "bundle"]
+    assert [label for label, _ in view.document_reports] == ["record", "bundle"]
+    assert [label for label, _ in view.reports] == ["record", "bundle", "record and bundle"]
     assert len(view.events) == 3
     assert not any("record only" in note for note in view.notes)
     assert view.paper.title == "Both Halves"

@@ -49,12 +49,14 @@ RECORD_IDS = [
     "signing_key",
     "aliases",
     "title_hash",
+    "paper_fields",
 ]
 BUNDLE_IDS = [
     *RECORD_IDS,
     "event_ids",
     "event_signatures",
     "event_subjects",
+    "event_links",
     "bundle_signature",
     "state_hash",
     "state_merge",
@@ -233,7 +235,7 @@ RECORD_TAMPERS: list[tuple[str, str, Tamper]] = [
     ("aliases", "doi alias", _set_alias("doi", "10.48550/arXiv.2101.00001")),
     ("aliases", "pith_short_8 alias", _set_alias("pith_short_8", "AAAAAAAA")),
     ("aliases", "arxiv_version alias", _set_alias("arxiv_version", "2101.00001v9")),
-    ("aliases", "top-level source", _source_version),
+    ("paper_fields", "top-level source", _source_version),
     ("title_hash", "paper.title", _title),
 ]
 

@@ -23,6 +23,7 @@ from pith_tui.cli.common import (
 )
 from pith_tui.core.errors import FetchError, PithError, QueryError, RecordFormatError
 from pith_tui.core.ids import is_query
+from pith_tui.core.provenance import FieldName
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.session import Session
 from pith_tui.core.verify import Report
@@ -46,7 +47,7 @@ def verify_parser() -> argparse.ArgumentParser:
 
 
 def _kind(view: RecordView) -> str:
-    return "+".join(label for label, _ in view.reports)
+    return "+".join(label for label, _ in view.document_reports)
 
 
 def _view_json(target: str, view: RecordView) -> dict[str, Any]:
@@ -64,6 +65,7 @@ def _view_json(target: str, view: RecordView) -> dict[str, Any]:
         "verdict": view.verdict.value,
         "source": view.source,
         "checks": checks,
+        "fields": {name.value: item.to_json() for name, item in view.fields.items()},
         "notes": list(view.notes),
     }
 
@@ -79,7 +81,7 @@ def _print_report(report: Report, label: str, out: TextIO) -> None:
 
 
 def _print_view(target: str, view: RecordView, out: TextIO) -> None:
-    title = clean_text(view.paper.title, max_chars=100)
+    title = clean_text(view.fields[FieldName.TITLE].text, max_chars=100)
     print(
         f"{clean_text(target)}: {clean_text(view.pith_number)} ({_kind(view)}, {SOURCE_LABELS.get(view.source, view.source)})",
         file=out,
@@ -89,6 +91,9 @@ def _print_view(target: str, view: RecordView, out: TextIO) -> None:
     many = len(view.reports) > 1
     for label, report in view.reports:
         _print_report(report, label if many else "", out)
+    unsigned = view.unsigned
+    if unsigned:
+        print(f"  not signed: {', '.join(name.value for name in unsigned)}", file=out)
     for note in view.notes:
         print(f"  note: {clean_text(note)}", file=out)
     print(f"  => {view.verdict.value.upper()}", file=out)

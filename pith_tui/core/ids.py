@@ -306,6 +306,24 @@ def _arxiv_id(candidate: str) -> tuple[str, int | None] | str:
     return f"{archive}{subject}/{yymm}{match['num']}", version
 
 
+def arxiv_id_problem(text: str) -> str | None:
+    """Why `text` is not an arXiv id as arXiv and Pith write it (`2106.06530`, `cs/0512068`:
+    no version, no subject class, lower-case archive), or None when it is one. For ids that
+    arrive in signed data, which must not be read loosely like a person's query."""
+    if not isinstance(text, str) or not text.isascii() or not text.isprintable():
+        return "it has characters no arXiv id has"
+    parsed = _arxiv_id(text)
+    if isinstance(parsed, str):
+        return parsed
+    value, version = parsed
+    if version is not None:
+        return "it carries a version"
+    canonical = Query("arxiv", value).arxiv_id
+    if canonical != text:
+        return f"arXiv writes it {canonical!r}"
+    return None
+
+
 def _parse_arxiv(candidate: str, text: str, *, given_as: str) -> Query:
     parsed = _arxiv_id(candidate)
     if isinstance(parsed, str):

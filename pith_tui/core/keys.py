@@ -61,6 +61,7 @@ class PinnedKey:
     rotates_at: datetime | None
     origin: str
     _verify_key: VerifyKey = field(repr=False, compare=False)
+    signer_id: str = ""  # who holds the key, when the pin says (events name it as their signer)
 
     @property
     def fingerprint_hex(self) -> str:
@@ -124,11 +125,21 @@ def key_from_json(obj: Any, origin: str) -> PinnedKey:
         raise TrustStoreError(
             f"{where}: 'fingerprint_sha256_b32_first128bits' does not match the key bytes"
         )
+    signer_id = obj.get("signer_id")
+    if signer_id is not None and (not isinstance(signer_id, str) or not signer_id):
+        raise TrustStoreError(f"{where}: 'signer_id' should be a non-empty string or absent")
     try:
         verify_key = VerifyKey(raw)
     except Exception:  # PyNaCl raises several types for invalid points
         raise TrustStoreError(f"{where}: the key bytes are not a valid Ed25519 key") from None
-    return PinnedKey(key_id, raw, _parse_time(obj.get("rotates_at"), where), origin, verify_key)
+    return PinnedKey(
+        key_id,
+        raw,
+        _parse_time(obj.get("rotates_at"), where),
+        origin,
+        verify_key,
+        signer_id or "",
+    )
 
 
 def _keys_from_bytes(data: bytes, origin: str) -> list[PinnedKey]:

@@ -94,6 +94,65 @@ def merge(bundle: Bundle, valid: Sequence[bool], reasons: Sequence[str]) -> Merg
     return MergeResult(state, tuple(unknown))
 
 
+@dataclass(frozen=True)
+class EventLinks:
+    """How the valid events of a bundle refer to each other, in words."""
+
+    linked: int  # valid events with a `supersedes` or `prev_event` link
+    dangling: tuple[str, ...]  # links to events that are not valid events of the bundle
+    equivocations: tuple[str, ...]  # same type, signer and time, different payloads
+
+
+def _short(event_id: str) -> str:
+    return event_id[:15] + "…" if len(event_id) > 16 else event_id
+
+
+def event_links(events: Sequence[Event], valid: Sequence[bool]) -> EventLinks:
+    """Check the links between the valid events and look for possible equivocations.
+
+    A link to an event absent from the bundle (or present but invalid) cannot be followed,
+    and two events of one type by one signer at the same `created_at` with different
+    payloads may be an equivocation. The merge rule for both is unpublished: they are
+    reported, never resolved.
+    """
+    present = {event.event_id: ok for event, ok in zip(events, valid, strict=True)}
+    linked = 0
+    dangling: list[str] = []
+    groups: dict[tuple[str, str, str, str], list[Event]] = {}
+    for index, (event, ok) in enumerate(zip(events, valid, strict=True)):
+        if not ok:
+            continue
+        targets = [("supersedes", target) for target in event.supersedes]
+        if event.prev_event is not None:
+            targets.append(("prev_event", event.prev_event))
+        linked += bool(targets)
+        for how, target in targets:
+            state = present.get(target)
+            if state is None:
+                dangling.append(
+                    f"event {index + 1} ({event.event_type}) {how} {_short(target)!r}, "
+                    "which is not in the bundle"
+                )
+            elif not state:
+                dangling.append(
+                    f"event {index + 1} ({event.event_type}) {how} {_short(target)}, "
+                    "which is invalid"
+                )
+        key = (event.event_type, event.signer.signer_id, event.signer.key_id, event.created_at)
+        groups.setdefault(key, []).append(event)
+    equivocations = []
+    for (event_type, signer_id, _key_id, created_at), group in groups.items():
+        # Hashed only where two events share a slot: most groups hold one event.
+        payloads = {canonical_sha256(event.payload) for event in group} if len(group) > 1 else ()
+        if len(payloads) > 1:
+            names = ", ".join(_short(event.event_id) for event in group)
+            equivocations.append(
+                f"possible equivocation: {len(group)} {event_type} events by {signer_id!r} "
+                f"at {created_at} with different payloads ({names})"
+            )
+    return EventLinks(linked, tuple(dangling), tuple(equivocations))
+
+
 def differences(computed: Mapping[str, Any], served: Mapping[str, Any]) -> list[str]:
     """Top-level and `current` fields where the served state differs from the client's merge.
 

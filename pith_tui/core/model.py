@@ -64,6 +64,17 @@ def _text(obj: Mapping[str, Any], key: str, where: str) -> str:
     return _optional(obj, key, str, where) or ""
 
 
+def _strings(obj: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """An optional array of strings; absent or null gives ()."""
+    items = _optional(obj, key, list, where) or []
+    for index, item in enumerate(items):
+        if type(item) is not str:
+            raise RecordFormatError(
+                f"'{key}' should hold strings, not {_describe(item)}", f"{where}.{key}[{index}]"
+            )
+    return tuple(items)
+
+
 @dataclass(frozen=True)
 class Source:
     kind: str
@@ -231,6 +242,8 @@ class Event:
     content_sha256: str
     event_id: str
     raw: Mapping[str, Any] = field(repr=False, compare=False)
+    supersedes: tuple[str, ...] = ()  # ids of the events this one replaces
+    prev_event: str | None = None  # the id of the event this one follows
 
     @classmethod
     def parse(cls, obj: Any, where: str) -> Event:
@@ -257,6 +270,8 @@ class Event:
             content_sha256=_field(obj, "content_sha256", str, where),
             event_id=_field(obj, "event_id", str, where),
             raw=obj,
+            supersedes=_strings(obj, "supersedes", where),
+            prev_event=_optional(obj, "prev_event", str, where),
         )
 
     @classmethod

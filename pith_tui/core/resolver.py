@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TypedDict
@@ -357,11 +357,8 @@ class Resolver:
                 return await self._revalidate(pith_id, query)
             except FetchError as exc:
                 # The verified copy stays usable whatever the server says now, 404 included.
-                return RecordView(
-                    **{
-                        **cached.__dict__,
-                        "notes": (*cached.notes, f"could not refresh: {exc}; showing the cache"),
-                    }
+                return replace(
+                    cached, notes=(*cached.notes, f"could not refresh: {exc}; showing the cache")
                 )
         if self.offline:
             raise NotCachedError(f"offline, and {query.display()} is not in the cache")
@@ -414,7 +411,7 @@ class Resolver:
                 last_modified=result.last_modified,
             )
             view = self.load_cached(pith_id, source="network")
-            return RecordView(**{**view.__dict__, "fetched_at": result.fetched_at})
+            return replace(view, fetched_at=result.fetched_at)
         if by_arxiv:
             return await self._from_fetched(None, query, result, "record")
         return await self._from_fetched(
@@ -544,7 +541,7 @@ class Resolver:
             and view.arxiv_version not in (None, query.version)
         ):
             note = f"you asked for v{query.version}; Pith's record is for v{view.arxiv_version}"
-            return RecordView(**{**view.__dict__, "notes": (*view.notes, note)})
+            return replace(view, notes=(*view.notes, note))
         return view
 
     # --- files ---------------------------------------------------------------------------

@@ -10,19 +10,44 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
 from pith_tui.core.canonical import canonical_bytes, canonical_sha256
 from pith_tui.core.errors import RecordFormatError
-from pith_tui.core.ids import format_pith_number, format_short_number, pith_id_from_sha256_hex
-from pith_tui.core.keys import TrustStore
-from pith_tui.core.merge import KNOWN_EVENT_TYPES, differences, merge, state_sha256
+from pith_tui.core.ids import (
+    arxiv_id_problem,
+    format_pith_number,
+    format_short_number,
+    pith_id_from_sha256_hex,
+)
+from pith_tui.core.keys import PinnedKey, TrustStore
+from pith_tui.core.merge import (
+    KNOWN_EVENT_TYPES,
+    EventLinks,
+    differences,
+    event_links,
+    merge,
+    state_sha256,
+)
 from pith_tui.core.model import Alias, Bundle, Document, Event, Receipt
-from pith_tui.core.vocab import Verdict
+from pith_tui.core.provenance import (
+    Coverage,
+    Disagreement,
+    FieldName,
+    is_stated,
+    same_value,
+    shown,
+    signed_values,
+    statements,
+    value_at,
+)
+from pith_tui.core.vocab import DocKind, Verdict
 
+ARXIV_KIND = "arxiv"
+ARXIV_ALIAS_KINDS = ("arxiv", "arxiv_version", "doi")
 RECEIPT_MESSAGE = "canonical_sha256_bytes"
 EVENT_MESSAGE = "open_graph_event_sha256_bytes"
 BUNDLE_MESSAGE = "bundle_sha256_bytes"
@@ -52,9 +77,12 @@ class CheckId(str, Enum):
     EVENT_IDS = "event_ids"
     EVENT_SIGNATURES = "event_signatures"
     EVENT_SUBJECTS = "event_subjects"
+    PAPER_FIELDS = "paper_fields"
+    EVENT_LINKS = "event_links"
     BUNDLE_SIGNATURE = "bundle_signature"
     STATE_HASH = "state_hash"
     STATE_MERGE = "state_merge"
+    DOCUMENTS_AGREE = "documents_agree"
 
     @property
     def label(self) -> str:
@@ -77,11 +105,17 @@ _CHECK_WORDS: Mapping[CheckId, tuple[str, str]] = {
     CheckId.EVENT_IDS: ("Event ids", "event ids"),
     CheckId.EVENT_SIGNATURES: ("Event signatures", "events"),
     CheckId.EVENT_SUBJECTS: ("Event subjects", "subjects"),
+    CheckId.PAPER_FIELDS: ("Paper fields", "fields"),
+    CheckId.EVENT_LINKS: ("Event links", "links"),
     CheckId.BUNDLE_SIGNATURE: ("Bundle signature", "bundle"),
     CheckId.STATE_HASH: ("State hash", "state hash"),
     CheckId.STATE_MERGE: ("State merge", "state"),
+    CheckId.DOCUMENTS_AGREE: ("Record and bundle", "agree"),
 }
 CHECK_TITLES: Mapping[str, str] = {check.value: check.label for check in CheckId}
+# Checks of a paper's documents together (a record and its bundle), not of one document.
+VIEW_CHECKS = frozenset({CheckId.DOCUMENTS_AGREE})
+DOCUMENT_KINDS = frozenset({DocKind.RECORD.value, DocKind.BUNDLE.value})
 
 
 @dataclass(frozen=True)
@@ -108,23 +142,25 @@ class EventResult:
 
 @dataclass(frozen=True)
 class Report:
-    kind: str  # "record" | "bundle"
+    kind: str  # "record" | "bundle", or "record+bundle" for the checks of both together
     pith_number: str
     checks: tuple[Check, ...]
     events: tuple[EventResult, ...] = ()
     computed_state: Mapping[str, Any] | None = None
+    coverage: Coverage = field(default_factory=Coverage)  # what verified, for provenance
 
     @property
     def verdict(self) -> Verdict:
+        """Failed if a check failed; verified only if nothing was left unchecked and, for a
+        document, its receipt signature passed; else incomplete."""
         statuses = {c.id: c.status for c in self.checks}
         if Status.FAIL in statuses.values():
             return Verdict.FAILED
-        if (
-            statuses.get("receipt_signature") is Status.PASS
-            and Status.NOT_CHECKED not in statuses.values()
-        ):
-            return Verdict.VERIFIED
-        return Verdict.INCOMPLETE
+        if Status.NOT_CHECKED in statuses.values():
+            return Verdict.INCOMPLETE
+        if self.kind in DOCUMENT_KINDS and statuses.get("receipt_signature") is not Status.PASS:
+            return Verdict.INCOMPLETE
+        return Verdict.VERIFIED
 
     def check(self, check_id: str) -> Check | None:
         return next((c for c in self.checks if c.id == check_id), None)
@@ -194,9 +230,34 @@ class _Verifier:
         self.digest_hex = canonical_sha256(document.canonical_record)
         self.pith_id = pith_id_from_sha256_hex(self.digest_hex)
         self.used_keys: dict[str, str] = {}  # key_id -> where it was used
+        self.alias_derived: tuple[bool, ...] = ()
 
     def add(self, check_id: str, status: Status, detail: str) -> None:
         self.checks.append(Check(check_id, status, detail))
+
+    def status(self, check_id: CheckId) -> Status | None:
+        return next((c.status for c in self.checks if c.id == check_id.value), None)
+
+    def coverage(self, valid: list[bool], disagreements: tuple[Disagreement, ...]) -> Coverage:
+        """What the checks run so far established, for provenance (read from their statuses)."""
+        passed = {c.id for c in self.checks if c.status is Status.PASS}
+        title = self.status(CheckId.TITLE_HASH)
+        receipt = self.doc.receipt
+        signature = self.doc.bundle_signature if isinstance(self.doc, Bundle) else None
+        return Coverage(
+            record_signed={CheckId.CANONICAL_HASH.value, CheckId.RECEIPT_SIGNATURE.value} <= passed,
+            receipt_key=receipt.key_id if receipt is not None else "",
+            title_hash=None if title in (None, Status.NOT_CHECKED) else title is Status.PASS,
+            number_derived=CheckId.PITH_NUMBER.value in passed,
+            alias_derived=self.alias_derived,
+            bundle_signed=CheckId.BUNDLE_SIGNATURE.value in passed,
+            bundle_key=str(signature.get("key_id")) if signature is not None else "",
+            state_reproduced=CheckId.STATE_MERGE.value in passed,
+            valid_events=frozenset(
+                event.event_id for event, ok in zip(self.doc.events, valid, strict=True) if ok
+            ),
+            disagreements=disagreements,
+        )
 
     # --- checks shared by records and bundles -------------------------------------------
 
@@ -322,44 +383,137 @@ class _Verifier:
             self.add("signing_key", Status.NOT_CHECKED, "the document names no signing key")
 
     def aliases(self, aliases: tuple[Alias, ...]) -> None:
+        """Every alias derives from the signed source and the Pith id; the signed arXiv id
+        must itself be one (old or new style, as arXiv writes it)."""
         source = self.doc.canonical_record.get("source", {})
-        source_id, version = source.get("id"), source.get("version")
+        source_id, kind = source.get("id"), source.get("kind")
+        version = source.get("version")
         if not isinstance(version, int) or isinstance(version, bool):
             version = None
         expected = expected_aliases(str(source_id), version, self.pith_id)
-        wrong, unknown = [], []
+        wrong: list[str] = []
+        unknown: list[str] = []
+        if kind != ARXIV_KIND:
+            # The alias rules are known for arXiv only: arXiv-derived kinds cannot be checked.
+            for arxiv_kind in ARXIV_ALIAS_KINDS:
+                expected.pop(arxiv_kind, None)
+        else:
+            problem = arxiv_id_problem(str(source_id))
+            if problem is not None:
+                wrong.append(
+                    f"the signed arXiv id {shown(source_id, 60)!r} is not a valid arXiv id "
+                    f"({problem})"
+                )
+        derived: list[bool] = []
         for alias in aliases:
             want = expected.get(alias.kind)
             if want is None:
                 unknown.append(alias.kind)
             elif alias.value != want:
                 wrong.append(f"{alias.kind} is {alias.value!r}, expected {want!r}")
-        doc_source = self.doc.source
-        if (doc_source.id, doc_source.version, doc_source.kind) != (
-            source_id,
-            source.get("version"),
-            source.get("kind"),
-        ):
-            wrong.append(
-                "the document's 'source' differs from the signed canonical record's source"
-            )
+            derived.append(want is not None and alias.value == want)
+        self.alias_derived = tuple(derived) if not wrong else tuple(False for _ in aliases)
         if wrong:
             self.add("aliases", Status.FAIL, "; ".join(wrong))
-        elif not aliases:
-            self.add("aliases", Status.WARN, "the document lists no aliases")
-        elif unknown:
+        elif kind != ARXIV_KIND:
             self.add(
                 "aliases",
-                Status.WARN,
-                f"{len(aliases) - len(unknown)} derived from the signed record; "
-                f"unknown kind(s) {', '.join(repr(kind) for kind in sorted(set(unknown)))} not checked",
+                Status.NOT_CHECKED,
+                f"the signed source kind is {shown(kind, 40)!r}, not 'arxiv': pith-tui knows "
+                "how Pith derives aliases for arXiv papers only"
+                + (
+                    f"; {len(aliases) - len(unknown)} short id(s) derived, "
+                    f"{len(unknown)} alias(es) not checked"
+                    if aliases
+                    else ""
+                ),
             )
+        elif unknown:
+            kinds = ", ".join(repr(shown(k, 40)) for k in sorted(set(unknown)))
+            self.add(
+                "aliases",
+                Status.NOT_CHECKED,
+                f"{len(aliases) - len(unknown)} derived from the signed record; "
+                f"alias kind(s) {kinds} cannot be checked (no known derivation)",
+            )
+        elif not aliases:
+            self.add("aliases", Status.WARN, "the document lists no aliases")
         else:
             self.add(
                 "aliases",
                 Status.PASS,
                 f"all {len(aliases)} match the signed source and the Pith id",
             )
+
+    def paper_fields(self, displayed_title_checked: bool) -> tuple[Disagreement, ...]:
+        """The server's text that restates a signed field (dates, categories, licence, source
+        id, version and kind, titles beyond the one `title_hash` checks) must say the same."""
+        record = self.doc.canonical_record
+        signed = signed_values(record)
+        metadata = record.get("metadata")
+        title_hash = metadata.get("title_canon_sha256") if isinstance(metadata, dict) else None
+        found: list[Disagreement] = []
+        compared = 0
+        for statement in statements(self.doc):
+            obj = value_at(self.doc.raw, statement.path)
+            if not isinstance(obj, dict):
+                continue
+            for name, key in statement.keys.items():
+                value = obj.get(key)
+                if not is_stated(value, empty_is_silent=statement.empty_is_silent):
+                    continue
+                where = f"the {statement.where}"
+                path = (*statement.path, key)
+                if name is FieldName.TITLE:
+                    if (statement.displayed and displayed_title_checked) or not isinstance(
+                        title_hash, str
+                    ):
+                        continue
+                    compared += 1
+                    if not isinstance(value, str) or title_canon_sha256(value) != title_hash:
+                        found.append(
+                            Disagreement(
+                                name,
+                                where,
+                                path,
+                                shown(value),
+                                f"title_canon_sha256 {title_hash[:16]}…",
+                                "the signed record",
+                            )
+                        )
+                elif name in signed:
+                    compared += 1
+                    if not same_value(name, value, signed[name]):
+                        found.append(
+                            Disagreement(
+                                name,
+                                where,
+                                path,
+                                shown(value),
+                                shown(signed[name]),
+                                "the signed record",
+                            )
+                        )
+        if found:
+            self.add(
+                "paper_fields",
+                Status.FAIL,
+                "the server's text contradicts the signed record: "
+                + "; ".join(d.sentence for d in found),
+            )
+        elif compared:
+            self.add(
+                "paper_fields",
+                Status.PASS,
+                f"all {compared} values the server's text restates match the signed record",
+            )
+        else:
+            self.add(
+                "paper_fields",
+                Status.PASS,
+                "no text outside the signed record restates its fields",
+            )
+        return tuple(found)
 
     def title_hash(self, title: str) -> None:
         if not title:
@@ -428,6 +582,11 @@ class _Verifier:
                 sig_fails.append(
                     f"{label}: the signature does not verify with pinned key {key.key_id}"
                 )
+            else:
+                signer_problem = _signer_problem(event, key)
+                if signer_problem:
+                    problems.append(signer_problem)
+                    sig_fails.append(f"{label}: {signer_problem}")
             if event.subject_pith_number != subject:
                 problems.append(f"it is about {event.subject_pith_number!r}")
                 subj_fails.append(
@@ -473,6 +632,30 @@ class _Verifier:
         else:
             self.add("event_subjects", Status.PASS, f"all {count} events are about {subject}")
         return results, valid, reasons
+
+    def event_links(self, links: EventLinks) -> None:
+        """Links to events the bundle lacks, and possible equivocations: the merge rule for
+        them is unpublished, so the client cannot say what the state should be."""
+        problems = [*links.dangling, *links.equivocations]
+        if problems:
+            self.add(
+                "event_links",
+                Status.NOT_CHECKED,
+                "; ".join(problems) + " (the merge rule for this is unpublished)",
+            )
+        elif links.linked:
+            self.add(
+                "event_links",
+                Status.PASS,
+                f"every supersedes/prev_event link of the {links.linked} linked event(s) "
+                "points at a valid event of this bundle; no equivocation",
+            )
+        else:
+            self.add(
+                "event_links",
+                Status.PASS,
+                "no event supersedes or follows another; no two events equivocate",
+            )
 
     def _record_created_problem(self, event: Event) -> str:
         payload = event.payload
@@ -525,7 +708,9 @@ class _Verifier:
                 f"Ed25519 signature by pinned key {key.key_id} over the whole bundle is valid",
             )
 
-    def state(self, bundle: Bundle, valid: list[bool], reasons: list[str]) -> Mapping[str, Any]:
+    def state(
+        self, bundle: Bundle, valid: list[bool], reasons: list[str], links: EventLinks
+    ) -> Mapping[str, Any]:
         result = merge(bundle, valid, reasons)
         served = bundle.state
         if served is None:
@@ -544,6 +729,13 @@ class _Verifier:
         unknown = list(result.unknown)
         if served.get("equivocations") or served.get("equivocation_count"):
             unknown.append("the served state reports equivocations (the rule is unknown)")
+        if diffs and not unknown and links.linked:
+            # The client's merge ignores supersedes/prev_event: how they change the state is
+            # unpublished, so a difference here is unexplained, not proven wrong.
+            unknown.append(
+                f"{links.linked} event(s) supersede or follow others, and how that changes "
+                "the state is unpublished"
+            )
         if diffs and not unknown:
             self.add(
                 "state_merge",
@@ -565,6 +757,25 @@ class _Verifier:
                 f"the client's merge of {len(bundle.events)} events reproduces the served state",
             )
         return result.state
+
+
+def _signer_problem(event: Event, key: PinnedKey) -> str:
+    """How an event's signed `signer` block fails to name the key that verified it ("" if not)."""
+    signer = event.signer
+    wrong = []
+    if signer.key_id != key.key_id:
+        wrong.append(f"key {shown(signer.key_id, 40)!r}")
+    if signer.public_key_fingerprint != key.fingerprint_hex:
+        wrong.append(f"fingerprint {shown(signer.public_key_fingerprint, 40)!r}")
+    if key.signer_id and signer.signer_id != key.signer_id:
+        wrong.append(f"signer {shown(signer.signer_id, 40)!r}")
+    if not wrong:
+        return ""
+    owner = f" of {key.signer_id}" if key.signer_id else ""
+    return (
+        f"its signer block names {', '.join(wrong)}, but pinned key {key.key_id}{owner} "
+        "verified its signature"
+    )
 
 
 def verify(document: Document, trust: TrustStore, *, now: datetime | None = None) -> Report:
@@ -608,15 +819,25 @@ def _verify(document: Document, trust: TrustStore, now: datetime) -> Report:
             )
     v.signing_key(hints, carried)
     v.aliases(document.aliases)
-    v.title_hash(document.paper.title)
+    title = document.paper.title
+    v.title_hash(title)
+    disagreements = v.paper_fields(displayed_title_checked=bool(title))
     results: list[EventResult] = []
+    valid: list[bool] = []
     computed_state = None
     if isinstance(document, Bundle):
         results, valid, reasons = v.events(document.events, document.pith_number)
+        links = event_links(document.events, valid)
+        v.event_links(links)
         v.bundle_signature(document)
-        computed_state = v.state(document, valid, reasons)
+        computed_state = v.state(document, valid, reasons, links)
     elif document.events:
-        results, _, _ = v.events(document.events, document.pith_number)
+        results, valid, _ = v.events(document.events, document.pith_number)
     return Report(
-        document.kind, document.pith_number, tuple(v.checks), tuple(results), computed_state
+        document.kind,
+        document.pith_number,
+        tuple(v.checks),
+        tuple(results),
+        computed_state,
+        v.coverage(valid, disagreements),
     )

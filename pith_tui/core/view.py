@@ -1,13 +1,28 @@
-"""`RecordView`: one paper as the app and the CLI show it — documents, reports, provenance."""
+"""`RecordView`: one paper as the app and the CLI show it — documents, reports, provenance.
+
+The display fields (each value with its provenance, see `provenance.py`) and the checks of
+the record and bundle together are computed once, when the view is made, so the panes, the
+CLI and `--json` all say the same thing. Make changed copies with `dataclasses.replace`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pith_tui.core.model import Alias, Bundle, Citation, Event, NumberRecord, PaperInfo
-from pith_tui.core.verify import Report, combined_verdict
+from pith_tui.core.model import Alias, Bundle, Citation, Document, Event, NumberRecord, PaperInfo
+from pith_tui.core.provenance import (
+    PAPER_KEYS,
+    TEXT_FIELDS,
+    Coverage,
+    DisplayField,
+    FieldName,
+    display_fields,
+    unsigned_fields,
+)
+from pith_tui.core.verify import Check, CheckId, Report, Status, combined_verdict
 from pith_tui.core.vocab import Verdict, ViewSource
 
 # Where a view's documents came from, in the words the UI shows.
@@ -25,9 +40,25 @@ class RecordView:
     fetched_at: datetime | None
     changed_upstream: bool = False
     notes: tuple[str, ...] = field(default=())  # plain sentences: "no bundle is published", …
+    fields: Mapping[FieldName, DisplayField] = field(init=False, repr=False, compare=False)
+    documents_report: Report | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        docs: list[tuple[Document, Coverage]] = []
+        for document, report in (
+            (self.record, self.record_report),
+            (self.bundle, self.bundle_report),
+        ):
+            if document is not None:
+                docs.append((document, report.coverage if report is not None else Coverage()))
+        if not docs:
+            raise ValueError("a RecordView holds at least one document")
+        fields = display_fields(docs)
+        object.__setattr__(self, "fields", fields)
+        object.__setattr__(self, "documents_report", _documents_report(self, fields))
 
     @property
-    def reports(self) -> tuple[tuple[str, Report], ...]:
+    def document_reports(self) -> tuple[tuple[str, Report], ...]:
         """(label, report) for each document present, the record first."""
         pairs = []
         if self.record_report is not None:
@@ -35,6 +66,19 @@ class RecordView:
         if self.bundle_report is not None:
             pairs.append(("bundle", self.bundle_report))
         return tuple(pairs)
+
+    @property
+    def reports(self) -> tuple[tuple[str, Report], ...]:
+        """Each document's report, then the checks of the record and bundle together."""
+        pairs = list(self.document_reports)
+        if self.documents_report is not None:
+            pairs.append((DOCUMENTS_LABEL, self.documents_report))
+        return tuple(pairs)
+
+    @property
+    def unsigned(self) -> list[FieldName]:
+        """The fields shown with a value that no checked signature covers."""
+        return unsigned_fields(self.fields)
 
     @property
     def verdict(self) -> Verdict:
@@ -60,6 +104,7 @@ class RecordView:
 
     @property
     def paper(self) -> PaperInfo:
+        """The paper block as a document states it (unchecked); show `fields` instead."""
         if self.record is not None and self.record.paper.title:
             return self.record.paper
         if self.bundle is not None:
@@ -101,3 +146,33 @@ class RecordView:
         if self.record is None:
             return 0, ()
         return self.record.citation_count, self.record.citations
+
+
+DOCUMENTS_LABEL = "record and bundle"
+
+
+def _documents_report(view: RecordView, fields: Mapping[FieldName, DisplayField]) -> Report | None:
+    """With a record and a bundle at hand: do they tell the same authors and abstract?
+    A difference is a warning naming both values (the shown one is the better-signed)."""
+    if view.record is None or view.bundle is None:
+        return None
+    differences = [d for name in TEXT_FIELDS for d in fields[name].differences]
+    if differences:
+        check = Check(
+            CheckId.DOCUMENTS_AGREE.value,
+            Status.WARN,
+            "the record and the bundle differ: " + "; ".join(d.sentence for d in differences),
+        )
+    else:
+        both = (view.record.paper, view.bundle.paper)
+        compared = [
+            name.value for name in TEXT_FIELDS if all(getattr(p, PAPER_KEYS[name]) for p in both)
+        ]
+        check = Check(
+            CheckId.DOCUMENTS_AGREE.value,
+            Status.PASS,
+            f"the record and the bundle agree on {', '.join(compared)}"
+            if compared
+            else "neither states authors or an abstract to compare",
+        )
+    return Report("record+bundle", view.pith_number, (check,))

@@ -10,7 +10,7 @@ in words and symbols, so nothing depends on colour (NO_COLOR).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +35,7 @@ from pith_tui.core.errors import (
     TrustStoreError,
 )
 from pith_tui.core.model import Event
+from pith_tui.core.provenance import DisplayField, FieldName, Provenance
 from pith_tui.core.sanitize import clean_multiline, clean_text
 from pith_tui.core.timefmt import relative_time
 from pith_tui.core.verify import Check, Report, Status
@@ -187,10 +188,16 @@ METADATA_FIELDS = {
     "number": "Pith №",
     "short": "Short",
     "hash": "Hash",
+    "signed": "Signed by",
     "source": "Source",
     "notes": "Notes",
     "headline": "Headline",
 }
+NOT_SIGNED = "not signed"
+PROVENANCE_STYLE = "$text-muted"
+CONTRADICTION_STYLE = "bold $error"
+DIFFERENCE_STYLE = "$warning"
+CHECKED_STYLE = "$success"
 
 
 def iso_time(text: str) -> str:
@@ -201,35 +208,158 @@ def iso_time(text: str) -> str:
     return text
 
 
+def provenance_tag(item: DisplayField) -> str:
+    """The words after a value that says where it comes from: "not signed", "from the
+    graph_snapshot event sha256:8f694065…"; "" for a signed value (the legend covers it)."""
+    if item.provenance is Provenance.UNSIGNED:
+        return NOT_SIGNED
+    if item.provenance is Provenance.EVENT_SIGNED and item.covered_by:
+        return "from " + clean_text(item.covered_by[0], max_chars=80)
+    return ""
+
+
+def _weakest(items: Iterable[DisplayField]) -> DisplayField | None:
+    shown = [item for item in items if item.present]
+    return min(shown, key=lambda item: item.provenance.strength) if shown else None
+
+
+def _tagged(value: Content, items: Iterable[DisplayField]) -> Content:
+    """A value, then its provenance tag (of the weakest field in it) and one line per
+    statement that contradicts it (a red ✗) or that the other document makes (a yellow !)."""
+    items = list(items)
+    weakest = _weakest(items)
+    tag = provenance_tag(weakest) if weakest is not None else ""
+    parts: list[Content | tuple[str, str] | str] = [value]
+    if tag:
+        parts.append((f" · {tag}", PROVENANCE_STYLE))
+    for item in items:
+        for line in marks(item):
+            parts += ["\n", line]
+    return Content.assemble(*parts)
+
+
+def marks(item: DisplayField) -> list[Content]:
+    """ "✗ the paper block says '1999-01-01…'" for each contradiction of signed data, and
+    "! the record's paper block says 'Mallory Forger'" for each difference between documents."""
+    lines = [
+        Content.assemble(
+            ("✗ ", CONTRADICTION_STYLE),
+            (f"{clean_text(d.where, max_chars=80)} says {clean_text(d.stated, max_chars=80)}",
+             "$error"),
+        )
+        for d in item.contradictions
+    ]  # fmt: skip
+    lines += [
+        Content.assemble(
+            ("! ", f"bold {DIFFERENCE_STYLE}"),
+            (f"{clean_text(d.where, max_chars=80)} says {clean_text(d.stated, max_chars=80)}",
+             DIFFERENCE_STYLE),
+        )
+        for d in item.differences
+    ]  # fmt: skip
+    return lines
+
+
+def title_check(item: DisplayField) -> Content:
+    """The line under the title: whether it matched the signed title hash."""
+    if item.contradictions and item.provenance is Provenance.UNSIGNED:
+        return Content.styled("✗ does not match the signed title hash", CONTRADICTION_STYLE)
+    if item.provenance is Provenance.HASH_BOUND:
+        return Content.styled("✓ checked against its signed hash", CHECKED_STYLE)
+    if not item.present:
+        return Content("")
+    return Content.styled(provenance_tag(item) or "signed", PROVENANCE_STYLE)
+
+
+def signed_by(view: RecordView) -> Content:
+    """The legend: which verified signatures cover the values that carry no tag."""
+    parts: list[str] = []
+    keys: list[str] = []
+    for label, report in view.document_reports:
+        coverage = report.coverage
+        if coverage.record_signed:
+            parts.append("the record's receipt" if label == "record" else "the bundle's receipt")
+            keys.append(coverage.receipt_key)
+        if coverage.bundle_signed:
+            parts.append("the bundle signature")
+            keys.append(coverage.bundle_key)
+    if not parts:
+        return Content.styled("no signature verified: nothing here is signed", CONTRADICTION_STYLE)
+    named = ", ".join(clean_text(k, max_chars=40) for k in dict.fromkeys(keys) if k)
+    return Content.assemble(
+        " + ".join(parts),
+        f" (key {named})" if named else "",
+        (" · every unmarked value", PROVENANCE_STYLE),
+    )
+
+
+def _date(text: str) -> str:
+    text = clean_text(text, max_chars=60)
+    return text[:10] if len(text) >= 10 and text[4] == "-" else text
+
+
 def metadata_fields(
     view: RecordView, now: datetime, *, pending: bool = False
 ) -> dict[str, Content]:
     """The metadata pane's labelled fields (keys of METADATA_FIELDS), plus "title",
-    "authors" and "abstract". An empty Content means the field is hidden."""
-    paper = view.paper
-    version = f" v{view.arxiv_version}" if view.arxiv_version is not None else ""
-    cats = clean_text(paper.primary_cat)
-    if paper.cross_cats:
-        also = ", ".join(clean_text(cat) for cat in paper.cross_cats)
+    "title_check", "authors", "abstract_heading" and "abstract". Every value comes from
+    `view.fields` with its provenance: unsigned values say "not signed", event-signed ones
+    name their event, contradicted ones show the signed value with a red ✗ line. An empty
+    Content means the field is hidden."""
+    f = view.fields
+    title, authors, abstract = f[FieldName.TITLE], f[FieldName.AUTHORS], f[FieldName.ABSTRACT]
+    version = f[FieldName.VERSION].text
+    kind = f[FieldName.SOURCE_KIND].text
+    cats = clean_text(f[FieldName.PRIMARY_CAT].text)
+    cross = f[FieldName.CROSS_CATS]
+    if isinstance(cross.value, tuple) and cross.value:
+        also = ", ".join(clean_text(cat) for cat in cross.text.split(", "))
         cats = f"{cats} (also {also})" if cats else f"(also {also})"
-    arxiv = clean_text(view.arxiv_id) + version + (f" · {cats}" if cats else "")
-    submitted = clean_text(paper.submitted_at)
-    if len(submitted) >= 10 and submitted[4] == "-":
-        submitted = submitted[:10]
+    arxiv = clean_text(f[FieldName.ARXIV_ID].text)
+    if kind and kind != "arxiv":  # a source other than arXiv says so, not "arXiv …"
+        arxiv = f"{clean_text(kind, max_chars=40)}: {arxiv}"
+    arxiv += (f" v{clean_text(version)}" if version else "") + (f" · {cats}" if cats else "")
+    arxiv_items = [
+        f[name]
+        for name in (
+            FieldName.ARXIV_ID,
+            FieldName.VERSION,
+            FieldName.SOURCE_KIND,
+            FieldName.PRIMARY_CAT,
+            FieldName.CROSS_CATS,
+        )
+    ]
     notes = "\n".join(f"• {clean_text(note)}" for note in view.notes)
+    headline = f[FieldName.HEADLINE]
+    number, short = f[FieldName.PITH_NUMBER], f[FieldName.SHORT_PITH_NUMBER]
+    abstract_heading = Content("")
+    if abstract.present:
+        abstract_heading = _tagged(Content.styled("Abstract (excerpt)", LABEL_STYLE), [abstract])
     return {
-        "title": Content(clean_text(paper.title) or "(no title given)"),
-        "authors": Content(clean_text(paper.authors_text) or "(no authors given)"),
-        "arxiv": Content(arxiv),
-        "submitted": Content(submitted or "–"),
-        "licence": Content(clean_text(paper.license) or "–"),
-        "number": Content.assemble((clean_text(view.pith_number), "bold")),
-        "short": Content(clean_text(view.short_pith_number) or short_number(view)),
-        "hash": Content(clean_text(view.canonical_sha256)),
+        "title": Content(clean_text(title.text) or "(no title given)"),
+        "title_check": title_check(title),
+        "authors": _tagged(
+            Content(clean_text(authors.text) or "(no authors given)").stylize("italic"),
+            [authors],
+        ),
+        "arxiv": _tagged(Content(arxiv), arxiv_items),
+        "submitted": _tagged(
+            Content(_date(f[FieldName.SUBMITTED_AT].text) or "–"), [f[FieldName.SUBMITTED_AT]]
+        ),
+        "licence": _tagged(
+            Content(clean_text(f[FieldName.LICENSE].text) or "–"), [f[FieldName.LICENSE]]
+        ),
+        "number": _tagged(Content.styled(clean_text(number.text), "bold"), [number]),
+        "short": _tagged(Content(clean_text(short.text) or short_number(view)), [short]),
+        "hash": _tagged(Content(clean_text(f[FieldName.HASH].text)), [f[FieldName.HASH]]),
+        "signed": signed_by(view),
         "source": Content(source_label(view, now, pending=pending)),
         "notes": Content.assemble((notes, "$warning")) if notes else Content(""),
-        "headline": Content(clean_text(paper.headline)),
-        "abstract": Content(clean_multiline(paper.abstract_excerpt, max_chars=2000).strip()),
+        "headline": _tagged(Content(clean_text(headline.text)), [headline])
+        if headline.present
+        else Content(""),
+        "abstract_heading": abstract_heading,
+        "abstract": Content(clean_multiline(abstract.text, max_chars=2000).strip()),
     }
 
 

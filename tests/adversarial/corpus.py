@@ -116,8 +116,18 @@ HOSTILE_FIELDS = (
     "event-type",
 )
 """Where a hostile text is put. All are signed or checked fields except authors, abstract
-and citation (unsigned, shown as the server's text); all verify except `event-type` (an
-unknown event type makes the merge unreproducible: incomplete)."""
+and citation (unsigned, shown as the server's text); see `HOSTILE_EXPECT` for the verdicts."""
+
+HOSTILE_EXPECT: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    # An alias of a kind pith-tui has no derivation for cannot be checked (issue 10 §2).
+    "alias": (INCOMPLETE, (), ("aliases",)),
+    # A signed arXiv id that is not a valid arXiv id fails `aliases` (issue 10 §3).
+    "source-id": (FAILED, ("aliases",), ()),
+    # An unknown event type makes the merge unreproducible.
+    "event-type": (INCOMPLETE, (), ("state_merge",)),
+}
+"""(verdict, checks that fail, checks not checked) of a hostile document by field, where it
+is not simply "verified"."""
 
 
 @dataclass(frozen=True)
@@ -816,7 +826,7 @@ def _tampering_cases() -> list[DocCase]:
             "source-differs",
             "the document's source differs from the signed source",
             _swap_source,
-            fails=("aliases",),
+            fails=("paper_fields",),
         ),
         _record_case(
             "title",
@@ -1611,7 +1621,8 @@ def hostile_document(text_id: str, field: str) -> dict[str, Any]:
         event = _events(doc)[i]
         event["payload"] = {"note": text, text[:100]: [text], "nested": {"why": text}}
         event["target"] = text
-        event["signer"]["signer_id"] = text
+        # signer_id must name the pinned key's holder (issue 10 §2); signer_type is free text.
+        event["signer"]["signer_type"] = text
         _events(doc)[i] = sign_event(event)
         return restate_bundle(doc)
     if field == "event-type":
@@ -1625,7 +1636,7 @@ def _hostile_cases() -> list[DocCase]:
     cases = []
     for field in HOSTILE_FIELDS:
         for text_id in HOSTILE_TEXTS:
-            expect = INCOMPLETE if field == "event-type" else VERIFIED
+            expect, fails, unchecked = HOSTILE_EXPECT.get(field, (VERIFIED, (), ()))
             cases.append(
                 DocCase(
                     "hostile-text",
@@ -1633,6 +1644,8 @@ def _hostile_cases() -> list[DocCase]:
                     f"{text_id} in the {field}",
                     functools.partial(_hostile_bytes, text_id, field),
                     expect,
+                    fails,
+                    unchecked,
                     text_id=text_id,
                     field=field,
                 )

@@ -21,7 +21,11 @@ EMPTY = (
 
 class MetadataPane(VerticalScroll):
     """Title, authors, arXiv id and categories, dates, licence, numbers, hash, source, notes,
-    abstract. Every value is `Content` built from sanitized text (never markup)."""
+    abstract. Every value is `Content` built from sanitized text (never markup), and says
+    where it comes from: the title whether it matched its signed hash, unsigned values
+    "not signed", event-signed ones their event; the "Signed by" row says what covers the
+    rest. A value that contradicts the signed record is shown as the signed value with a red
+    ✗ line naming what the server's text says instead."""
 
     def compose(self) -> ComposeResult:
         yield HangingList([Content(EMPTY)], id="metadata-body", label_width=10)
@@ -31,19 +35,14 @@ class MetadataPane(VerticalScroll):
 
     def show(self, view: RecordView, now: datetime, *, pending: bool = False) -> None:
         fields = metadata_fields(view, now, pending=pending)
-        items: list[Item] = [
-            fields["title"].stylize("bold"),
-            fields["authors"].stylize("italic"),
-            Content(""),
-        ]
+        items: list[Item] = [fields["title"].stylize("bold")]
+        if fields["title_check"]:
+            items.append(fields["title_check"])
+        items += [fields["authors"], Content("")]
         for key, label in METADATA_FIELDS.items():
             if fields[key]:
                 items.append((Content.styled(label, LABEL_STYLE), fields[key]))
         if fields["abstract"]:
-            items += [
-                Content(""),
-                Content.styled("Abstract (excerpt)", LABEL_STYLE),
-                fields["abstract"],
-            ]
+            items += [Content(""), fields["abstract_heading"], fields["abstract"]]
         self.query_one(HangingList).update(items)
         self.scroll_home(animate=False)
