@@ -26,6 +26,10 @@ KEY_DISPLAY = {
     "up": "↑",
     "down": "↓",
     "right": "→",
+    "home": "Home",
+    "end": "End",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
 }
 
 SCOPES = {
@@ -94,9 +98,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("up,down", "cursor_up", "Select", "Select an event; its check and payload show beside the list.", "timeline", show=False, bound_here=False),
     Command("enter", "select_cursor", "Open", "Look up the selected citing paper.", "citations", bound_here=False),
     # Raw JSON
-    Command("slash", "focus_search", "Search", "Focus the search box; Enter jumps to the next match.", "raw"),
+    Command("slash", "focus_search", "Search", "Focus the search box: every match is highlighted; Enter jumps to the next and goes to the results.", "raw"),
     Command("n", "next_match", "Next", "Jump to the next match.", "raw"),
     Command("N", "previous_match", "Previous", "Jump to the previous match.", "raw"),
+    Command("s", "toggle_signed", "Signed only", "Hide what is outside every signature, or show it again.", "raw"),
+    Command("home", "go_home", "Top", "Go to the first line.", "raw"),
+    Command("end", "go_end", "Bottom", "Go to the last line.", "raw"),
+    Command("up", "cursor_up", "Line up", "Move to the line above; the line under the cursor says what covers it.", "raw", show=False),
+    Command("down", "cursor_down", "Line down", "Move to the line below.", "raw", show=False),
+    Command("pageup", "page_up", "Page up", "Move up a page.", "raw", show=False),
+    Command("pagedown", "page_down", "Page down", "Move down a page.", "raw", show=False),
     Command("escape,q,j", "close", "Back", "Return to the record.", "raw"),
     # Cache review
     Command("escape", "back", "Back", "Close the cache review (from the filter: back to the list).", "cache"),
