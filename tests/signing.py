@@ -68,9 +68,10 @@ def canonical_record(
     version: int = 1,
     title: str = "A Test Paper",
     submitted_at: str = "2024-03-01T12:00:00Z",
+    source_kind: str = "arxiv",
 ) -> dict[str, Any]:
     return {
-        "source": {"id": arxiv_id, "kind": "arxiv", "version": version},
+        "source": {"id": arxiv_id, "kind": source_kind, "version": version},
         "metadata": {
             "license": "http://arxiv.org/licenses/nonexclusive-distrib/1.0/",
             "primary_cat": "cs.LG",
@@ -145,9 +146,10 @@ def make_record(
     key: SigningKey = TEST_KEY,
     key_id: str = TEST_KEY_ID,
     citations: list[dict[str, Any]] | None = None,
+    source_kind: str = "arxiv",
 ) -> dict[str, Any]:
     """A number record signed with `key`, in the shape the service serves."""
-    record = canonical_record(arxiv_id, version, title)
+    record = canonical_record(arxiv_id, version, title, source_kind=source_kind)
     digest, pith_id, number = _ids(record)
     return {
         "record_type": "pith_number_record",
@@ -155,7 +157,7 @@ def make_record(
         "short_pith_number": format_short_number(pith_id),
         "schema_version": "1.0",
         "canonical_sha256": digest,
-        "source": {"kind": "arxiv", "id": arxiv_id, "version": version},
+        "source": {"kind": source_kind, "id": arxiv_id, "version": version},
         "paper": paper(title, authors),
         "verification_status": {
             "content_addressed": True,

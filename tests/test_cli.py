@@ -230,6 +230,122 @@ def test_verify_json_shape_for_one_target() -> None:
     assert "receipt_signature" in {c["id"] for c in data["checks"]}
 
 
+SIGNED_JSON_FIELDS = ("arxiv_id", "version", "primary_cat", "cross_cats", "submitted_at", "license")
+
+
+def test_verify_json_gives_every_field_with_its_provenance() -> None:
+    code, out, _ = run("verify", "--json", REAL_RECORDS["2106.06530"])
+    assert code == 0
+    fields = json.loads(out)["fields"]
+    for name in (*SIGNED_JSON_FIELDS, "title", "authors", "abstract", "pith_number", "hash"):
+        assert {"value", "provenance", "covered_by", "source"} <= set(fields[name]), name
+    for name in SIGNED_JSON_FIELDS:
+        assert fields[name]["provenance"] == "signed", name
+        assert fields[name]["covered_by"] == [
+            "the record's receipt signature (key pith-v1-2026-05)"
+        ]
+    assert fields["title"]["provenance"] == "hash-bound"
+    assert fields["authors"] == {
+        "value": "Alex Damian, Jason D. Lee, Tengyu Ma",
+        "provenance": "unsigned",
+        "covered_by": [],
+        "source": "record: paper.authors_text",
+    }
+    assert fields["abstract"]["provenance"] == "unsigned"
+    assert fields["cross_cats"]["value"] == ["cs.IT", "math.IT", "math.OC", "stat.ML"]
+    assert fields["version"]["value"] == 2
+    code, out, _ = run("verify", "--json", REAL_RECORDS["bundle"])
+    fields = json.loads(out)["fields"]
+    assert fields["authors"]["provenance"] == "event-signed"
+    assert fields["authors"]["covered_by"][0].startswith("the graph_snapshot event sha256:8f694065")
+
+
+def test_verify_lists_the_unsigned_fields_in_one_line() -> None:
+    _, out, _ = run("verify", REAL_RECORDS["2106.06530"])
+    assert "  not signed: authors, abstract, server_claims\n" in out
+    _, out, _ = run("verify", REAL_RECORDS["bundle"])
+    assert "not signed" not in out
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "json_field"),
+    [
+        ("submitted_at", "1999-01-01T00:00:00Z", "submitted_at"),
+        ("primary_cat", "hep-th", "primary_cat"),
+        ("cross_cats", ["quant-ph"], "cross_cats"),
+        ("license", "http://creativecommons.org/publicdomain/zero/1.0/", "license"),
+    ],
+)
+def test_verify_fails_a_paper_field_that_contradicts_the_signed_record(
+    tmp_path: Path, key: str, value: Any, json_field: str
+) -> None:
+    doc = json.loads(REAL_RECORDS["2106.06530"].read_bytes())
+    signed = doc["canonical_record"]["metadata"]
+    signed_value = signed["cross_cats_sorted" if key == "cross_cats" else key]
+    doc["paper"][key] = value
+    path = tmp_path / "forged.json"
+    path.write_bytes(dumps(doc))
+    code, out, _ = run("verify", path)
+    assert code == 1
+    line = next(line for line in out.splitlines() if "paper_fields" in line)
+    assert line.lstrip().startswith("✗ paper_fields")
+    assert f"{key}: the paper block says" in line
+    assert out.rstrip().endswith("=> FAILED")
+    code, out, _ = run("verify", "--json", path)
+    data = json.loads(out)
+    assert code == 1 and data["verdict"] == "failed"
+    field = data["fields"][json_field]
+    assert field["value"] == signed_value and field["provenance"] == "signed"
+    (contradiction,) = field["contradictions"]
+    assert contradiction["where"] == "the paper block"
+    assert contradiction["against_where"] == "the signed record"
+
+
+@pytest.mark.parametrize(
+    ("key", "json_field"), [("authors_text", "authors"), ("abstract_excerpt", "abstract")]
+)
+def test_verify_keeps_an_unsigned_forgery_verified_but_says_it_is_not_signed(
+    tmp_path: Path, key: str, json_field: str
+) -> None:
+    doc = json.loads(REAL_RECORDS["2106.06530"].read_bytes())
+    doc["paper"][key] = "Mallory Forger"
+    path = tmp_path / "forged.json"
+    path.write_bytes(dumps(doc))
+    code, out, _ = run("verify", path)
+    assert code == 0 and "not signed: authors, abstract" in out
+    code, out, _ = run("verify", "--json", path)
+    field = json.loads(out)["fields"][json_field]
+    assert (field["value"], field["provenance"]) == ("Mallory Forger", "unsigned")
+
+
+def test_verify_warns_when_record_and_bundle_differ_on_authors(
+    tmp_path: Path, config_with_test_key: Path
+) -> None:
+    record = make_record("2403.00005", title="Both Halves", authors="Mallory Forger")
+    bundle = make_bundle("2403.00005", title="Both Halves")
+    files = [tmp_path / "record.json", tmp_path / "bundle.json"]
+    files[0].write_bytes(dumps(record))
+    files[1].write_bytes(dumps(bundle))
+    assert run("cache", "import", *files)[0] == 0
+    code, out, _ = run("verify", "--offline", "2403.00005")
+    assert code == 0, out
+    assert "  record and bundle:" in out
+    line = next(line for line in out.splitlines() if "documents_agree" in line)
+    assert line.lstrip().startswith("! documents_agree")
+    assert "'Mallory Forger'" in line and "'Ada Lovelace, Alan Turing'" in line
+    code, out, _ = run("verify", "--offline", "--json", "2403.00005")
+    data = json.loads(out)
+    assert data["kind"] == "record+bundle"
+    agree = next(c for c in data["checks"] if c["id"] == "documents_agree")
+    assert agree["status"] == "warn" and agree["document"] == "record and bundle"
+    authors = data["fields"]["authors"]
+    assert (authors["value"], authors["provenance"]) == (
+        "Ada Lovelace, Alan Turing",
+        "event-signed",
+    )
+    assert authors["differences"][0]["stated"] == "Mallory Forger"
+
+
 def test_verify_json_gives_an_array_for_several_targets(tmp_path: Path) -> None:
     tampered = tmp_path / "tampered.json"
     tampered.write_bytes(

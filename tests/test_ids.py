@@ -16,6 +16,7 @@ from pith_tui.core.ids import (
     PITH_ID_LENGTH,
     SHORT_LENGTHS,
     Query,
+    arxiv_id_problem,
     format_pith_number,
     format_short_number,
     is_pith_id,
@@ -449,3 +450,33 @@ def test_generated_pith_ids_parse_back(digest: bytes, year: int, lower: bool) ->
     assert parse_query(format_short_number(pith_id)).value == pith_id[:8]
     url = f"https://mirror.example/pith/{pith_id}/bundle.json"
     assert parse_query(url) == Query("pith_id", pith_id, given_as="pith_url")
+
+
+@pytest.mark.parametrize(
+    "text", ["2106.06530", "0704.0001", "1412.9999", "1501.00001", "cs/0512068", "hep-th/9901001"]
+)
+def test_arxiv_ids_as_arxiv_writes_them_have_no_problem(text: str) -> None:
+    assert arxiv_id_problem(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("2106.06530v2", "carries a version"),
+        ("arXiv:2106.06530", "not a known identifier form"),
+        ("10.48550/arXiv.2106.06530", "not a known identifier form"),
+        ("CS/0512068", "arXiv writes it 'cs/0512068'"),
+        ("math.GT/0309136", "arXiv writes it 'math/0309136'"),
+        ("2106.6530", "4 digits after the dot until 1412"),
+        ("0612.0001", "April 2007"),
+        ("cs/0712001", "9107 to 0703"),
+        ("2106.06530\n", "characters no arXiv id has"),
+        ("２１０６.06530", "characters no arXiv id has"),
+        ("", "not a known identifier form"),
+        ("../2106.06530", "not a known identifier form"),
+    ],
+)
+def test_signed_ids_are_read_strictly(text: str, why: str) -> None:
+    """A query may be loose (`arXiv:` prefixes, versions, URLs); a signed id may not."""
+    problem = arxiv_id_problem(text)
+    assert problem is not None and why in problem

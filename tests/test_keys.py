@@ -355,3 +355,16 @@ def test_a_record_signed_with_an_unpinned_key_is_not_verified() -> None:
     assert report.check("signing_key").status is Status.FAIL
     assert report.check("receipt_signature").status is Status.NOT_CHECKED
     assert report.verdict is Verdict.FAILED
+
+
+def test_a_pin_may_name_who_holds_the_key() -> None:
+    (shipped,) = list(TrustStore.shipped())
+    assert shipped.signer_id == "pith.science"
+    assert key_from_json(key_json(TEST_KEY, TEST_KEY_ID, signer_id=None), "t").signer_id == ""
+    assert key_from_json(key_json(TEST_KEY, TEST_KEY_ID), "t").signer_id == "pith.science"
+
+
+@pytest.mark.parametrize("signer_id", ["", 7, ["pith.science"]])
+def test_a_malformed_signer_id_is_an_error(signer_id: Any) -> None:
+    with pytest.raises(TrustStoreError, match="signer_id"):
+        key_from_json({**key_json(TEST_KEY, TEST_KEY_ID), "signer_id": signer_id}, "t")

@@ -17,6 +17,7 @@ from pith_tui.core.merge import (
     KNOWN_EVENT_TYPES,
     MERGE_VERSION,
     differences,
+    event_links,
     merge,
     state_sha256,
 )
@@ -267,3 +268,45 @@ def test_a_served_state_with_garbage_is_a_failed_merge_not_a_crash() -> None:
 def test_state_sha256_excludes_only_itself() -> None:
     state = {"a": 1, "state_sha256": "x"}
     assert state_sha256(state) == canonical_sha256({"a": 1})
+
+
+def _events(*edits: dict[str, Any]) -> Bundle:
+    bundle = make_bundle(extra_events=("correction", "correction"))
+    for index, edit in enumerate(edits):
+        bundle["events"][index].update(edit)
+    return Bundle.parse(bundle)
+
+
+def test_event_links_of_the_real_bundle_are_clean() -> None:
+    bundle = Bundle.parse(_real_bundle())
+    links = event_links(bundle.events, [True, True])
+    assert (links.linked, links.dangling, links.equivocations) == (0, (), ())
+
+
+def test_event_links_name_missing_and_invalid_targets() -> None:
+    bundle = _events({}, {}, {"supersedes": ["sha256:gone"]}, {"prev_event": "x"})
+    target = bundle.events[1].event_id
+    links = event_links(bundle.events, [True, False, True, True])
+    assert links.linked == 2
+    assert links.dangling == (
+        "event 3 (correction) supersedes 'sha256:gone', which is not in the bundle",
+        "event 4 (correction) prev_event 'x', which is not in the bundle",
+    )
+    bundle = _events({}, {}, {"prev_event": target})
+    links = event_links(bundle.events, [True, False, True, True])
+    assert links.dangling == (f"event 3 (correction) prev_event {target[:15]}…, which is invalid",)
+    # links of invalid events are not followed
+    assert event_links(bundle.events, [True, False, False, True]).linked == 0
+
+
+def test_equivocation_needs_one_type_signer_and_time_and_two_payloads() -> None:
+    bundle = make_bundle(extra_events=("correction", "correction"))
+    same_time = bundle["events"][2]["created_at"]
+    bundle["events"][3]["created_at"] = same_time
+    parsed = Bundle.parse(bundle)
+    links = event_links(parsed.events, [True] * 4)
+    assert len(links.equivocations) == 1
+    assert "2 correction events by 'pith.science' at " + same_time in links.equivocations[0]
+    assert event_links(parsed.events, [True, True, True, False]).equivocations == ()
+    bundle["events"][3]["payload"] = bundle["events"][2]["payload"]
+    assert event_links(Bundle.parse(bundle).events, [True] * 4).equivocations == ()

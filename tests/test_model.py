@@ -172,6 +172,9 @@ BUNDLE_CASES = [
     (("events", 1, "signer"), "pith.science", "$.events[1].signer"),
     (("events", 1, "signer", "key_id"), 5, "$.events[1].signer.key_id"),
     (("events", 1, "content_sha256"), False, "$.events[1].content_sha256"),
+    (("events", 1, "supersedes"), "sha256:x", "$.events[1].supersedes"),
+    (("events", 1, "supersedes"), [7], "$.events[1].supersedes[0]"),
+    (("events", 1, "prev_event"), ["sha256:x"], "$.events[1].prev_event"),
     (("events", 0, "event_id"), None, "$.events[0].event_id"),
     (("events", 0, "payload", "receipt"), "signed", "$.events[0].payload.receipt"),
     (("events", 0, "payload", "receipt", "key_id"), None, "$.events[0].payload.receipt.key_id"),
@@ -276,3 +279,16 @@ def test_paper_of_a_bundle_comes_from_the_newest_graph_snapshot() -> None:
     assert parse_document(bundle).paper.title == "Newer Title"
     second["payload"]["graph_snapshot"]["paper"] = {"title": 5}
     assert parse_document(bundle).paper.title == ""
+
+
+def test_event_links_parse() -> None:
+    bundle = _real("bundle")
+    event = bundle["events"][1]
+    assert parse_document(bundle).events[1].supersedes == ()
+    event["supersedes"] = ["sha256:a", "sha256:b"]
+    event["prev_event"] = "sha256:c"
+    parsed = parse_document(bundle).events[1]
+    assert parsed.supersedes == ("sha256:a", "sha256:b") and parsed.prev_event == "sha256:c"
+    del event["supersedes"], event["prev_event"]
+    parsed = parse_document(bundle).events[1]
+    assert parsed.supersedes == () and parsed.prev_event is None

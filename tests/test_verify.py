@@ -720,3 +720,320 @@ def test_any_other_title_fails_unless_it_canonicalises_the_same(name: str, title
     doc["paper"]["title"] = title
     report = _verify(doc)
     assert report.check("title_hash").status is (Status.PASS if same else Status.FAIL)
+
+
+# --- paper_fields: the server's text against the signed record (issue 9) --------------------
+
+SIGNED_PAPER_FORGERIES = {
+    "submitted_at": "1999-01-01T00:00:00Z",
+    "primary_cat": "hep-th",
+    "cross_cats": ["quant-ph"],
+    "license": "http://creativecommons.org/publicdomain/zero/1.0/",
+}
+UNSIGNED_PAPER_FORGERIES = {
+    "authors_text": "Mallory Forger",
+    "abstract_excerpt": "A new abstract.",
+    "headline": "A headline nobody signed",
+}
+
+
+@pytest.mark.parametrize("name", RECORD_NAMES)
+@pytest.mark.parametrize("key", sorted(SIGNED_PAPER_FORGERIES))
+def test_a_paper_field_that_contradicts_the_signed_record_fails_paper_fields(
+    name: str, key: str
+) -> None:
+    doc = _real(name)
+    signed = copy.deepcopy(doc["canonical_record"]["metadata"])
+    doc["paper"][key] = SIGNED_PAPER_FORGERIES[key]
+    report = _verify(doc)
+    _assert_only_failure(report, "paper_fields", RECORD_IDS)
+    detail = report.check("paper_fields").detail
+    assert f"{key}: the paper block says" in detail
+    shown = SIGNED_PAPER_FORGERIES[key]
+    assert (", ".join(shown) if isinstance(shown, list) else shown) in detail
+    signed_key = "cross_cats_sorted" if key == "cross_cats" else key
+    signed_value = signed[signed_key]
+    assert (", ".join(signed_value) if isinstance(signed_value, list) else signed_value) in detail
+    (disagreement,) = report.coverage.disagreements
+    assert disagreement.path == ("paper", key)
+
+
+@pytest.mark.parametrize("name", RECORD_NAMES)
+@pytest.mark.parametrize("key", sorted(UNSIGNED_PAPER_FORGERIES))
+def test_a_paper_field_nothing_signs_stays_verified(name: str, key: str) -> None:
+    doc = _real(name)
+    doc["paper"][key] = UNSIGNED_PAPER_FORGERIES[key]
+    report = _verify(doc)
+    assert report.verdict is Verdict.VERIFIED
+    assert report.check("paper_fields").status is Status.PASS
+
+
+def test_paper_fields_reads_cross_lists_as_a_set_and_dates_as_instants() -> None:
+    doc = _real("2106.06530")
+    doc["paper"]["cross_cats"] = list(reversed(doc["paper"]["cross_cats"]))
+    doc["paper"]["submitted_at"] = "2021-06-11T17:59:07+00:00"
+    assert _verify(doc).verdict is Verdict.VERIFIED
+    doc["paper"]["submitted_at"] = "2021-06-11T18:59:07+01:00"  # the same instant
+    assert _verify(doc).verdict is Verdict.VERIFIED
+    doc["paper"]["submitted_at"] = "2021-06-11T17:59:08Z"
+    assert _verify(doc).check("paper_fields").status is Status.FAIL
+    doc = _real("2106.06530")
+    doc["paper"]["cross_cats"] = [*doc["paper"]["cross_cats"], "cs.CR"]
+    assert _verify(doc).check("paper_fields").status is Status.FAIL
+
+
+def test_an_empty_paper_value_says_nothing_but_an_empty_source_value_is_wrong() -> None:
+    doc = _real("2106.06530")
+    doc["paper"]["license"] = ""
+    doc["paper"]["cross_cats"] = []
+    assert _verify(doc).verdict is Verdict.VERIFIED
+    doc = _real("2106.06530")
+    doc["source"]["kind"] = ""
+    report = _verify(doc)
+    assert report.check("paper_fields").status is Status.FAIL
+    assert "source_kind: the source block says ''" in report.check("paper_fields").detail
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "words"),
+    [
+        (("graph_snapshot", "paper", "primary_cat"), "hep-th", "graph_snapshot.paper says"),
+        (("graph_snapshot", "paper", "title"), "Another Title", "title: the graph_snapshot.paper"),
+        (("graph_snapshot", "source", "id"), "2106.06531", "graph_snapshot.source says"),
+        (("graph_snapshot", "source", "version"), 3, "version: the graph_snapshot.source"),
+        (("source", "id"), "2106.06531", "arxiv_id: the source block says"),
+    ],
+)
+def test_the_record_snapshot_and_source_are_held_to_the_signed_record(
+    path: tuple[str, ...], value: Any, words: str
+) -> None:
+    doc = _real("2106.06530")
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    report = _verify(doc)
+    assert report.check("paper_fields").status is Status.FAIL
+    assert words in report.check("paper_fields").detail
+    assert report.verdict is Verdict.FAILED
+
+
+def _resign_snapshot(bundle: dict[str, Any], edit: Callable[[dict[str, Any]], None]) -> dict:
+    event = bundle["events"][1]
+    edit(event["payload"]["graph_snapshot"])
+    bundle["events"][1] = sign_event(event)
+    return restate_bundle(bundle)
+
+
+@pytest.mark.parametrize(
+    ("edit", "fails"),
+    [
+        (lambda s: s["paper"].update(primary_cat="hep-th"), True),
+        (lambda s: s["paper"].update(submitted_at="1999-01-01T00:00:00Z"), True),
+        (lambda s: s.update(source={"id": "2403.99999", "kind": "arxiv", "version": 1}), True),
+        (lambda s: s["paper"].update(authors_text="Mallory Forger"), False),
+        (lambda s: s["paper"].update(abstract_excerpt="Another abstract."), False),
+    ],
+    ids=["primary_cat", "submitted_at", "source id", "authors", "abstract"],
+)
+def test_a_signed_snapshot_that_contradicts_the_signed_record_fails(
+    edit: Callable[[dict[str, Any]], None], fails: bool
+) -> None:
+    bundle = _resign_snapshot(make_bundle(), edit)
+    report = verify(parse_document(bundle), trust_with_test_key(), now=NOW)
+    if fails:
+        _assert_only_failure(report, "paper_fields", BUNDLE_IDS)
+        assert "graph_snapshot event sha256:" in report.check("paper_fields").detail
+    else:
+        assert report.verdict is Verdict.VERIFIED, _not_passing(report)
+
+
+def test_a_record_created_payload_that_names_another_source_fails_paper_fields() -> None:
+    bundle = make_bundle()
+    event = bundle["events"][0]
+    event["payload"]["source_id"] = "2403.99999"
+    bundle["events"][0] = sign_event(event)
+    report = verify(parse_document(restate_bundle(bundle)), trust_with_test_key(), now=NOW)
+    _assert_only_failure(report, "paper_fields", BUNDLE_IDS)
+    assert "record_created event" in report.check("paper_fields").detail
+
+
+# --- the verdict rule (issue 10 §2) and signed ids (issue 10 §3) ---------------------------
+
+
+def test_an_alias_of_an_unknown_kind_makes_the_verdict_incomplete() -> None:
+    doc = _real("2106.06530")
+    doc["aliases"].append({"alias_kind": "isbn", "alias_value": "x", "created_at": ""})
+    report = _verify(doc)
+    assert report.check("aliases").status is Status.NOT_CHECKED
+    assert "'isbn'" in report.check("aliases").detail
+    assert report.verdict is Verdict.INCOMPLETE
+    assert report.coverage.alias_derived == (*([True] * 6), False)
+
+
+@pytest.mark.parametrize(
+    ("arxiv_id", "why"),
+    [
+        ("2106.6530", "4 digits after the dot until 1412, 5 from 1501"),
+        ("1312.12345", "4 digits after the dot until 1412"),
+        ("0612.0001", "begin in April 2007"),
+        ("2113.00001", "month 13"),
+        ("2106.06530v2", "carries a version"),
+        ("CS/0512068", "arXiv writes it 'cs/0512068'"),
+        ("math.GT/0309136", "arXiv writes it 'math/0309136'"),
+        ("nosuch-arch/9901001", "not an arXiv archive"),
+        ("../../etc/passwd", "not a known identifier form"),
+        ("", "not a known identifier form"),
+        (" 2106.06530", "not a known identifier form"),
+        ("2106.06530\u202e", "characters no arXiv id has"),
+    ],
+)
+def test_a_signed_arxiv_id_that_is_not_one_fails_aliases(arxiv_id: str, why: str) -> None:
+    report = verify(parse_document(make_record(arxiv_id)), trust_with_test_key(), now=NOW)
+    assert report.check("aliases").status is Status.FAIL
+    assert "is not a valid arXiv id" in report.check("aliases").detail
+    assert why in report.check("aliases").detail
+    assert report.verdict is Verdict.FAILED
+
+
+@pytest.mark.parametrize("arxiv_id", ["cs/0512068", "hep-th/9901001", "math/0309136", "0704.0001"])
+def test_valid_old_and_new_style_signed_ids_verify(arxiv_id: str) -> None:
+    report = verify(parse_document(make_record(arxiv_id)), trust_with_test_key(), now=NOW)
+    assert report.verdict is Verdict.VERIFIED, _not_passing(report)
+
+
+def test_a_signed_source_other_than_arxiv_leaves_the_arxiv_aliases_unchecked() -> None:
+    doc = make_record("2403.00001", source_kind="ssrn")
+    report = verify(parse_document(doc), trust_with_test_key(), now=NOW)
+    check = report.check("aliases")
+    assert check.status is Status.NOT_CHECKED
+    assert "the signed source kind is 'ssrn', not 'arxiv'" in check.detail
+    assert report.verdict is Verdict.INCOMPLETE
+    # the short ids are still derived, and a wrong one still fails
+    doc["aliases"][-1]["alias_value"] = "AAAAAAAA"
+    report = verify(parse_document(doc), trust_with_test_key(), now=NOW)
+    assert report.check("aliases").status is Status.FAIL
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("key_id", "pith-other-2026-01", "names key 'pith-other-2026-01'"),
+        ("public_key_fingerprint", "11" * 16, "fingerprint '1111"),
+        ("signer_id", "mallory.example", "signer 'mallory.example'"),
+    ],
+)
+def test_an_event_whose_signer_block_names_another_key_is_invalid(
+    field: str, value: str, words: str
+) -> None:
+    bundle = make_bundle(extra_events=("correction",))
+    event = bundle["events"][2]
+    event["signer"][field] = value
+    bundle["events"][2] = sign_event(event)
+    bundle = restate_bundle(bundle, valid=[True, True, False])
+    report = verify(parse_document(bundle), trust_with_test_key(), now=NOW)
+    check = report.check("event_signatures")
+    assert check.status is Status.FAIL
+    assert words in check.detail and "but pinned key pith-test-2026-01" in check.detail
+    assert report.events[2].status is Status.FAIL
+    assert report.verdict is Verdict.FAILED
+    assert event["event_id"] not in report.coverage.valid_events
+
+
+def test_a_pin_without_a_signer_id_checks_key_and_fingerprint_only() -> None:
+    from pith_tui.core.keys import key_from_json
+    from tests.signing import TEST_KEY, TEST_KEY_ID, key_json
+
+    trust = TrustStore([key_from_json(key_json(TEST_KEY, TEST_KEY_ID, signer_id=None), "t")])
+    bundle = make_bundle()
+    event = bundle["events"][1]
+    event["signer"]["signer_id"] = "anyone"
+    bundle["events"][1] = sign_event(event)
+    report = verify(parse_document(restate_bundle(bundle)), trust, now=NOW)
+    assert report.verdict is Verdict.VERIFIED, _not_passing(report)
+
+
+def _link(bundle: dict[str, Any], index: int, **links: Any) -> dict[str, Any]:
+    event = bundle["events"][index]
+    event.update(links)
+    bundle["events"][index] = sign_event(event)
+    return restate_bundle(bundle)
+
+
+@pytest.mark.parametrize(
+    ("links", "words"),
+    [
+        ({"supersedes": ["sha256:" + "ab" * 32]}, "supersedes 'sha256:abababab…', which is not"),
+        ({"prev_event": "sha256:" + "cd" * 32}, "prev_event 'sha256:cdcdcdcd…', which is not"),
+    ],
+)
+def test_a_link_to_an_event_the_bundle_lacks_makes_it_incomplete(
+    links: dict[str, Any], words: str
+) -> None:
+    bundle = _link(make_bundle(extra_events=("correction",)), 2, **links)
+    report = verify(parse_document(bundle), trust_with_test_key(), now=NOW)
+    check = report.check("event_links")
+    assert check.status is Status.NOT_CHECKED
+    assert words in check.detail and "event 3 (correction)" in check.detail
+    assert report.check("state_merge").status is Status.PASS
+    assert report.verdict is Verdict.INCOMPLETE
+
+
+def test_a_link_to_a_present_event_verifies() -> None:
+    bundle = make_bundle(extra_events=("correction",))
+    target = bundle["events"][1]["event_id"]
+    bundle = _link(bundle, 2, supersedes=[target], prev_event=target)
+    report = verify(parse_document(bundle), trust_with_test_key(), now=NOW)
+    assert report.check("event_links").status is Status.PASS
+    assert report.verdict is Verdict.VERIFIED, _not_passing(report)
+
+
+def test_a_served_state_that_differs_where_events_link_is_not_checked_not_failed() -> None:
+    bundle = make_bundle(extra_events=("correction",))
+    target = bundle["events"][1]["event_id"]
+    bundle = _link(bundle, 2, supersedes=[target])
+    # a server that applied the supersedes link: the superseded snapshot dropped
+    bundle["state"]["current"]["graph_snapshots"] = []
+    bundle["state"]["state_sha256"] = state_sha256(bundle["state"])
+    report = verify(parse_document(resign_bundle(bundle)), trust_with_test_key(), now=NOW)
+    check = report.check("state_merge")
+    assert check.status is Status.NOT_CHECKED
+    assert "supersede or follow others" in check.detail
+    assert report.verdict is Verdict.INCOMPLETE
+
+
+def test_two_events_of_one_type_signer_and_time_with_other_payloads_equivocate() -> None:
+    bundle = make_bundle()
+    twin = make_event(
+        "graph_snapshot",
+        bundle["pith_number"],
+        {"graph_snapshot": {"paper": {"title": "A Test Bundle", "authors_text": "Someone Else"}}},
+    )
+    bundle["events"].append(twin)
+    report = verify(parse_document(restate_bundle(bundle)), trust_with_test_key(), now=NOW)
+    check = report.check("event_links")
+    assert check.status is Status.NOT_CHECKED
+    assert "possible equivocation: 2 graph_snapshot events by 'pith.science'" in check.detail
+    assert twin["event_id"][:15] in check.detail
+    assert report.verdict is Verdict.INCOMPLETE
+
+
+def test_the_same_payload_twice_at_one_time_is_no_equivocation() -> None:
+    bundle = make_bundle()
+    again = copy.deepcopy(bundle["events"][1])
+    again["target"] = "graph-copy"
+    bundle["events"].append(sign_event(again))
+    report = verify(parse_document(restate_bundle(bundle)), trust_with_test_key(), now=NOW)
+    assert report.check("event_links").status is Status.PASS
+    assert report.verdict is Verdict.VERIFIED, _not_passing(report)
+
+
+def test_a_view_level_report_needs_no_receipt() -> None:
+    from pith_tui.core.verify import Check
+
+    assert Report("record+bundle", "x", (Check("documents_agree", Status.WARN, "d"),)).verdict is (
+        Verdict.VERIFIED
+    )
+    assert Report("record", "x", (Check("aliases", Status.PASS, "d"),)).verdict is (
+        Verdict.INCOMPLETE
+    )
