@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,7 +36,7 @@ from pith_tui.core.errors import (
     TrustStoreError,
 )
 from pith_tui.core.model import Event
-from pith_tui.core.provenance import DisplayField, FieldName, Provenance
+from pith_tui.core.provenance import DisplayField, FieldName, Provenance, shown
 from pith_tui.core.sanitize import clean_multiline, clean_text
 from pith_tui.core.timefmt import relative_time
 from pith_tui.core.verify import Check, Report, Status
@@ -261,14 +262,20 @@ def marks(item: DisplayField) -> list[Content]:
 
 
 def title_check(item: DisplayField) -> Content:
-    """The line under the title: whether it matched the signed title hash."""
+    """The line under the title: whether it matched the signed title hash; then a red line
+    for each other title the server states that does not."""
+    others = [d for d in item.contradictions if d.stated != shown(item.value)]
     if item.contradictions and item.provenance is Provenance.UNSIGNED:
-        return Content.styled("✗ does not match the signed title hash", CONTRADICTION_STYLE)
-    if item.provenance is Provenance.HASH_BOUND:
-        return Content.styled("✓ checked against its signed hash", CHECKED_STYLE)
-    if not item.present:
-        return Content("")
-    return Content.styled(provenance_tag(item) or "signed", PROVENANCE_STYLE)
+        head = Content.styled("✗ does not match the signed title hash", CONTRADICTION_STYLE)
+    elif item.provenance is Provenance.HASH_BOUND:
+        head = Content.styled("✓ checked against its signed hash", CHECKED_STYLE)
+    elif not item.present:
+        head = Content("")
+    else:
+        head = Content.styled(provenance_tag(item) or "signed", PROVENANCE_STYLE)
+    lines = [head] if head else []
+    lines += marks(replace(item, contradictions=tuple(others), differences=()))
+    return Content("\n").join(lines)
 
 
 def signed_by(view: RecordView) -> Content:

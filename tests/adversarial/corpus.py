@@ -137,7 +137,9 @@ class DocCase:
     `expect`: "verified" | "failed" | "incomplete" | "rejected" (not a Pith document).
     `fails` / `unchecked`: check ids that must be FAIL / NOT_CHECKED. `words`: words the
     one-line reason must contain (the error for "rejected", else the failing checks).
-    `rotates_at`: pin the test key with this rotation time.
+    `rotates_at`: pin the test key with this rotation time. `provenance`: (field, provenance)
+    pairs `verify --json` must report, e.g. ("authors", "unsigned"); an "unsigned" field must
+    be named on the human output's "not signed:" line, any other must not.
     """
 
     category: str
@@ -151,6 +153,7 @@ class DocCase:
     rotates_at: str | None = None
     text_id: str = ""
     field: str = ""
+    provenance: tuple[tuple[str, str], ...] = ()
 
     @property
     def exit_code(self) -> int:

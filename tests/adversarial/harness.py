@@ -240,6 +240,29 @@ def verdict_line_problems(out: str, expect: str) -> list[str]:
     return []
 
 
+def provenance_problems(data: Any, expected: Iterable[tuple[str, str]]) -> list[str]:
+    """`verify --json` reports each field with the expected provenance."""
+    fields = data.get("fields") or {}
+    problems = []
+    for name, provenance in expected:
+        got = (fields.get(name) or {}).get("provenance")
+        if got != provenance:
+            problems.append(f"cli-json: field {name} is {got!r}, not {provenance!r}")
+    return problems
+
+
+def not_signed_line_problems(out: str, expected: Iterable[tuple[str, str]]) -> list[str]:
+    """The human output names every expected-unsigned field on its "not signed:" line, and
+    no field expected to be signed."""
+    line = next((x.strip() for x in out.splitlines() if x.strip().startswith("not signed:")), "")
+    named = set(line.removeprefix("not signed:").replace(",", " ").split())
+    problems = []
+    for name, provenance in expected:
+        if (provenance == "unsigned") != (name in named):
+            problems.append(f"cli: {name} ({provenance}) and the line {line!r}")
+    return problems
+
+
 def cli_verdict(run: CliRun, *, as_json: bool) -> str:
     """The verdict a CLI run reports: from --json output, or from the human "=> X" line."""
     if not run.sane:
@@ -334,6 +357,7 @@ def exercise_document_case(
             problems.append(f"{via}: terminal-unsafe characters in the output: {run.unsafe()[:5]}")
         if not as_json:
             problems += verdict_line_problems(run.out, expect)
+            problems += not_signed_line_problems(run.out, case.provenance)
         if expect == "rejected" and not as_json:
             lines = run.err.strip().splitlines()
             if len(lines) != 1 or ": error: " not in lines[0]:
@@ -346,6 +370,7 @@ def exercise_document_case(
             else:
                 if expect == "rejected" and not one_line_reason(str(data.get("error", ""))):
                     problems.append(f"{via}: the error is not one line: {data.get('error')!r}")
+                problems += provenance_problems(data, case.provenance)
 
     # Importing it into the cache must store only what does not fail, and lose nothing.
     if import_into_cache:
