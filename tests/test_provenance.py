@@ -134,6 +134,26 @@ def test_a_record_whose_receipt_does_not_verify_signs_nothing() -> None:
     assert view.fields[FieldName.ARXIV_ID].value == "2106.06530"  # still shown, as unsigned
 
 
+def test_when_the_record_does_not_verify_a_difference_is_no_contradiction() -> None:
+    """The signed record itself edited: the paper block's (genuine) value differs from an
+    unverified canonical record; nothing signed is contradicted, so no red mark."""
+    doc = _real("2106.06530")
+    doc["canonical_record"]["metadata"]["primary_cat"] = "cs.CR"
+    item = verify_bytes(dumps(doc), PITH, now=NOW)
+    assert item.report.check("paper_fields").status is Status.FAIL  # still inconsistent
+    field = _view(doc).fields[FieldName.PRIMARY_CAT]
+    assert (field.value, field.provenance, field.contradictions) == (
+        "cs.CR",
+        Provenance.UNSIGNED,
+        (),
+    )
+    assert [d.stated for d in field.differences] == ["cs.LG", "cs.LG"]
+    assert field.differences[0].against_where.startswith("the canonical record, whose signature")
+    parts = part_map(item.document, item.report.coverage)
+    part = coverage_of(parts, ("paper", "primary_cat"))
+    assert part.contradiction == "" and "did not verify" in part.note
+
+
 def test_a_title_that_does_not_match_its_hash_is_unsigned_and_contradicted() -> None:
     doc = _real("2106.06530")
     doc["paper"]["title"] = "A Title Nobody Signed"

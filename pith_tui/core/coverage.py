@@ -177,7 +177,14 @@ class _PartMap:
                     found_words = f"canonical_record says {found.against!r}"
                 else:
                     found_words = ""
-                if found_words:
+                if found_words and not coverage.record_signed:
+                    # Two unsigned texts differ: worth saying, but no signed data is contradicted.
+                    parts[path] = PartCoverage(
+                        Provenance.UNSIGNED,
+                        note=f"differs from the canonical record, whose signature did not "
+                        f"verify: {found_words}",
+                    )
+                elif found_words:
                     around = coverage_of(parts, path)
                     parts[path] = PartCoverage(
                         around.provenance, around.covered_by, contradiction=found_words

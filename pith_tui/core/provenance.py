@@ -568,12 +568,14 @@ def _differences(
     return tuple(found)
 
 
-def _title_contradictions(docs: Sequence[tuple[Document, Coverage]]) -> list[Disagreement]:
+UNVERIFIED_RECORD = "the canonical record, whose signature did not verify,"
+
+
+def _title_contradictions(doc: Document, coverage: Coverage) -> list[Disagreement]:
+    """The document's shown title, when it does not match the title hash it states."""
     found = []
-    for doc, coverage in docs:
-        statement = _paper_statement(doc)
-        if coverage.title_hash is not False or statement is None:
-            continue
+    statement = _paper_statement(doc)
+    if coverage.title_hash is False and statement is not None:
         metadata = doc.canonical_record.get("metadata")
         signed = metadata.get("title_canon_sha256") if isinstance(metadata, dict) else None
         found.append(
@@ -594,10 +596,17 @@ def _field(
     candidates: Sequence[_Candidate],
     docs: Sequence[tuple[Document, Coverage]],
     contradictions: Sequence[Disagreement] = (),
+    unverified: Sequence[Disagreement] = (),
 ) -> DisplayField:
     chosen = _best(candidates)
     if chosen is None:
-        return DisplayField(name, None, Provenance.UNSIGNED, contradictions=tuple(contradictions))
+        return DisplayField(
+            name,
+            None,
+            Provenance.UNSIGNED,
+            contradictions=tuple(contradictions),
+            differences=tuple(unverified),
+        )
     differences = _differences(name, chosen, candidates, docs) if name in TEXT_FIELDS else ()
     return DisplayField(
         name,
@@ -606,7 +615,7 @@ def _field(
         chosen.covered_by,
         f"{docs[chosen.document][0].kind}: {chosen.source}",
         tuple(contradictions),
-        differences,
+        (*differences, *unverified),
     )
 
 
@@ -615,16 +624,26 @@ def display_fields(docs: Sequence[tuple[Document, Coverage]]) -> dict[FieldName,
     bundle) and what each document's checks established."""
     if not docs:
         raise ValueError("a paper has at least one document")
+    # A disagreement with a record whose signature verified contradicts signed data; with
+    # one whose signature did not, it is only a difference between two unsigned texts.
     contradictions: dict[FieldName, list[Disagreement]] = {name: [] for name in FieldName}
-    for _doc, coverage in docs:
-        for item in coverage.disagreements:
-            contradictions[item.field].append(item)
-    contradictions[FieldName.TITLE] += _title_contradictions(docs)
+    unverified: dict[FieldName, list[Disagreement]] = {name: [] for name in FieldName}
+    for doc, coverage in docs:
+        found = [*coverage.disagreements, *_title_contradictions(doc, coverage)]
+        for item in found:
+            if coverage.record_signed:
+                contradictions[item.field].append(item)
+            else:
+                unverified[item.field].append(replace(item, against_where=UNVERIFIED_RECORD))
     fields: dict[FieldName, DisplayField] = {}
     for name in (FieldName.TITLE, *TEXT_FIELDS):
-        fields[name] = _field(name, _text_candidates(name, docs), docs, contradictions[name])
+        fields[name] = _field(
+            name, _text_candidates(name, docs), docs, contradictions[name], unverified[name]
+        )
     for name in SIGNED_KEYS:
-        fields[name] = _field(name, _canonical_candidates(name, docs), docs, contradictions[name])
+        fields[name] = _field(
+            name, _canonical_candidates(name, docs), docs, contradictions[name], unverified[name]
+        )
     first, coverage = docs[0]
     fields.update(_identity_fields(first, coverage))
     record = next((doc for doc, _ in docs if isinstance(doc, NumberRecord)), None)
