@@ -26,11 +26,9 @@ from pith_tui.core.provenance import (
     FieldName,
     JsonPath,
     Provenance,
-    is_stated,
     short_event_id,
     signed_values,
-    statements,
-    value_at,
+    stated_values,
 )
 
 
@@ -79,9 +77,8 @@ class _PartMap:
         self.coverage = coverage
         self.parts: dict[JsonPath, PartCoverage] = {}
         self.outer: tuple[str, ...] = ()
-        if isinstance(document, Bundle) and coverage.bundle_signed:
-            key = f" (key {coverage.bundle_key})" if coverage.bundle_key else ""
-            self.outer = (f"the bundle signature{key}",)
+        if isinstance(document, Bundle):
+            self.outer = coverage.bundle_words()
 
     def inside(self, note: str = "") -> PartCoverage:
         """A part covered by nothing but what covers the whole document."""
@@ -113,8 +110,7 @@ class _PartMap:
             )
         signed = coverage.record_signed
         if signed:
-            key = f" (key {coverage.receipt_key})" if coverage.receipt_key else ""
-            receipt = (f"the receipt signature{key}", *self.outer)
+            receipt = coverage.receipt_words(doc.kind)
             parts[("canonical_record",)] = PartCoverage(Provenance.SIGNED, receipt)
             parts[("canonical_sha256",)] = PartCoverage(
                 Provenance.SIGNED, receipt, "the hash the receipt signs"
@@ -161,39 +157,33 @@ class _PartMap:
         doc, coverage, parts = self.document, self.coverage, self.parts
         signed = signed_values(doc.canonical_record)
         contradicted = {d.path: d for d in coverage.disagreements}
-        for statement in statements(doc):
-            obj = value_at(doc.raw, statement.path)
-            if not isinstance(obj, dict):
-                continue
-            for name, key in statement.keys.items():
-                path = (*statement.path, key)
-                if not is_stated(obj.get(key), empty_is_silent=statement.empty_is_silent):
-                    continue
-                found = contradicted.get(path)
-                title = name is FieldName.TITLE
-                if title and statement.displayed and coverage.title_hash is False:
-                    found_words = "it does not match the signed title hash"
-                elif found is not None:
-                    found_words = f"canonical_record says {found.against!r}"
-                else:
-                    found_words = ""
-                if found_words and not coverage.record_signed:
-                    # Two unsigned texts differ: worth saying, but no signed data is contradicted.
-                    parts[path] = PartCoverage(
-                        Provenance.UNSIGNED,
-                        note=f"differs from the canonical record, whose signature did not "
-                        f"verify: {found_words}",
-                    )
-                elif found_words:
-                    around = coverage_of(parts, path)
-                    parts[path] = PartCoverage(
-                        around.provenance, around.covered_by, contradiction=found_words
-                    )
-                elif coverage.record_signed and title:
-                    if coverage.title_hash or not statement.displayed:
-                        parts[path] = self.bound("matches the signed title hash")
-                elif coverage.record_signed and name in signed:
-                    parts[path] = self.bound("equal to the signed record's value")
+        for stated in stated_values(doc):
+            statement, name, path = stated.statement, stated.name, stated.path
+            found = contradicted.get(path)
+            title = name is FieldName.TITLE
+            if title and statement.displayed and coverage.title_hash is False:
+                found_words = "it does not match the signed title hash"
+            elif found is not None:
+                found_words = f"canonical_record says {found.against!r}"
+            else:
+                found_words = ""
+            if found_words and not coverage.record_signed:
+                # Two unsigned texts differ: worth saying, but no signed data is contradicted.
+                parts[path] = PartCoverage(
+                    Provenance.UNSIGNED,
+                    note=f"differs from the canonical record, whose signature did not "
+                    f"verify: {found_words}",
+                )
+            elif found_words:
+                around = coverage_of(parts, path)
+                parts[path] = PartCoverage(
+                    around.provenance, around.covered_by, contradiction=found_words
+                )
+            elif coverage.record_signed and title:
+                if coverage.title_hash or not statement.displayed:
+                    parts[path] = self.bound("matches the signed title hash")
+            elif coverage.record_signed and name in signed:
+                parts[path] = self.bound("equal to the signed record's value")
 
 
 def part_map(document: Document, coverage: Coverage) -> dict[JsonPath, PartCoverage]:

@@ -16,7 +16,7 @@ verified, and a value read from a document whose signature did not verify is `un
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
@@ -199,6 +199,28 @@ class Coverage:
     def aliases_derived(self) -> bool:
         return self.record_signed and all(self.alias_derived)
 
+    def bundle_words(self) -> tuple[str, ...]:
+        """("the bundle signature (key …)",) when it verified, else ()."""
+        if not self.bundle_signed:
+            return ()
+        return (f"the bundle signature{_key_words(self.bundle_key)}",)
+
+    def receipt_words(self, kind: str) -> tuple[str, ...]:
+        """What signs the canonical record of a `kind` document, when its receipt verified:
+        the receipt, and in a bundle also the bundle signature."""
+        if not self.record_signed:
+            return ()
+        if kind == "bundle":
+            receipt = (
+                f"the receipt in the bundle's record_created event{_key_words(self.receipt_key)}"
+            )
+            return (receipt, *self.bundle_words())
+        return (f"the record's receipt signature{_key_words(self.receipt_key)}",)
+
+
+def _key_words(key_id: str) -> str:
+    return f" (key {key_id})" if key_id else ""
+
 
 @dataclass(frozen=True)
 class DisplayField:
@@ -348,6 +370,32 @@ def statements(document: Document) -> list[Statement]:
     return found
 
 
+@dataclass(frozen=True)
+class Stated:
+    """One value the server's text states about a field of the paper."""
+
+    statement: Statement
+    name: FieldName
+    key: str
+    value: Any
+
+    @property
+    def path(self) -> JsonPath:
+        return (*self.statement.path, self.key)
+
+
+def stated_values(document: Document) -> Iterator[Stated]:
+    """Every value outside the signed record that restates a field of the paper."""
+    for statement in statements(document):
+        obj = value_at(document.raw, statement.path)
+        if not isinstance(obj, dict):
+            continue
+        for name, key in statement.keys.items():
+            value = obj.get(key)
+            if is_stated(value, empty_is_silent=statement.empty_is_silent):
+                yield Stated(statement, name, key, value)
+
+
 def displayed_snapshot(bundle: Bundle) -> int | None:
     """The index of the graph_snapshot event whose paper a bundle shows (the newest)."""
     for index in range(len(bundle.events) - 1, -1, -1):
@@ -417,24 +465,6 @@ class _Candidate:
         return ".".join(map(str, self.path))
 
 
-def _receipt_words(kind: str, coverage: Coverage) -> tuple[str, ...]:
-    if not coverage.record_signed:
-        return ()
-    key = f" (key {coverage.receipt_key})" if coverage.receipt_key else ""
-    if kind == "bundle":
-        words = [f"the receipt in the bundle's record_created event{key}"]
-        words += _bundle_words(coverage)
-        return tuple(words)
-    return (f"the record's receipt signature{key}",)
-
-
-def _bundle_words(coverage: Coverage) -> list[str]:
-    if not coverage.bundle_signed:
-        return []
-    key = f" (key {coverage.bundle_key})" if coverage.bundle_key else ""
-    return [f"the bundle signature{key}"]
-
-
 def _as_value(value: Any) -> FieldValue:
     if isinstance(value, list):
         return tuple(str(v) for v in value) if all(isinstance(v, str) for v in value) else None
@@ -458,7 +488,7 @@ def _canonical_candidates(
             _Candidate(
                 _as_value(value),
                 Provenance.SIGNED if signed else Provenance.UNSIGNED,
-                _receipt_words(doc.kind, coverage),
+                coverage.receipt_words(doc.kind),
                 index,
                 "canonical_record",
                 ("canonical_record", part, key),
@@ -467,13 +497,13 @@ def _canonical_candidates(
     if found:
         return found
     for index, (doc, coverage) in enumerate(docs):
-        for statement in statements(doc):
-            stated_key = statement.keys.get(name)
-            if stated_key is None:
-                continue
-            value = value_at(doc.raw, (*statement.path, stated_key))
-            if is_stated(value) and _as_value(value) is not None:
-                found.append(_statement_candidate(coverage, statement, stated_key, value, index))
+        for stated in stated_values(doc):
+            if stated.name is name and _as_value(stated.value) is not None:
+                found.append(
+                    _statement_candidate(
+                        coverage, stated.statement, stated.key, stated.value, index
+                    )
+                )
     return found
 
 
@@ -485,9 +515,9 @@ def _statement_candidate(
     covered: tuple[str, ...] = ()
     if statement.event_id and statement.event_id in coverage.valid_events:
         provenance = Provenance.EVENT_SIGNED
-        covered = (f"the {statement.where}", *_bundle_words(coverage))
+        covered = (f"the {statement.where}", *coverage.bundle_words())
     elif statement.event_id and coverage.bundle_signed:
-        provenance, covered = Provenance.SIGNED, tuple(_bundle_words(coverage))
+        provenance, covered = Provenance.SIGNED, coverage.bundle_words()
     return _Candidate(
         _as_value(value), provenance, covered, index, statement.where, (*statement.path, key)
     )
@@ -683,7 +713,7 @@ def _identity_fields(doc: Document, coverage: Coverage) -> dict[FieldName, Displ
             FieldName.HASH,
             doc.canonical_sha256,
             Provenance.SIGNED if coverage.record_signed else Provenance.UNSIGNED,
-            _receipt_words(doc.kind, coverage),
+            coverage.receipt_words(doc.kind),
             f"{doc.kind}: canonical_sha256",
         ),
         FieldName.ALIASES: DisplayField(

@@ -37,12 +37,10 @@ from pith_tui.core.provenance import (
     Coverage,
     Disagreement,
     FieldName,
-    is_stated,
     same_value,
     shown,
     signed_values,
-    statements,
-    value_at,
+    stated_values,
 )
 from pith_tui.core.vocab import DocKind, Verdict
 
@@ -454,46 +452,32 @@ class _Verifier:
         title_hash = metadata.get("title_canon_sha256") if isinstance(metadata, dict) else None
         found: list[Disagreement] = []
         compared = 0
-        for statement in statements(self.doc):
-            obj = value_at(self.doc.raw, statement.path)
-            if not isinstance(obj, dict):
-                continue
-            for name, key in statement.keys.items():
-                value = obj.get(key)
-                if not is_stated(value, empty_is_silent=statement.empty_is_silent):
+        for stated in stated_values(self.doc):
+            name, value = stated.name, stated.value
+            if name is FieldName.TITLE:
+                if (stated.statement.displayed and displayed_title_checked) or not isinstance(
+                    title_hash, str
+                ):
                     continue
-                where = f"the {statement.where}"
-                path = (*statement.path, key)
-                if name is FieldName.TITLE:
-                    if (statement.displayed and displayed_title_checked) or not isinstance(
-                        title_hash, str
-                    ):
-                        continue
-                    compared += 1
-                    if not isinstance(value, str) or title_canon_sha256(value) != title_hash:
-                        found.append(
-                            Disagreement(
-                                name,
-                                where,
-                                path,
-                                shown(value),
-                                f"title_canon_sha256 {title_hash[:16]}…",
-                                "the signed record",
-                            )
-                        )
-                elif name in signed:
-                    compared += 1
-                    if not same_value(name, value, signed[name]):
-                        found.append(
-                            Disagreement(
-                                name,
-                                where,
-                                path,
-                                shown(value),
-                                shown(signed[name]),
-                                "the signed record",
-                            )
-                        )
+                agrees = isinstance(value, str) and title_canon_sha256(value) == title_hash
+                signed_text = f"title_canon_sha256 {title_hash[:16]}…"
+            elif name in signed:
+                agrees = same_value(name, value, signed[name])
+                signed_text = shown(signed[name])
+            else:
+                continue
+            compared += 1
+            if not agrees:
+                found.append(
+                    Disagreement(
+                        name,
+                        f"the {stated.statement.where}",
+                        stated.path,
+                        shown(value),
+                        signed_text,
+                        "the signed record",
+                    )
+                )
         if found:
             self.add(
                 "paper_fields",

@@ -194,7 +194,6 @@ METADATA_FIELDS = {
     "notes": "Notes",
     "headline": "Headline",
 }
-NOT_SIGNED = "not signed"
 PROVENANCE_STYLE = "$text-muted"
 CONTRADICTION_STYLE = "bold $error"
 DIFFERENCE_STYLE = "$warning"
@@ -213,7 +212,7 @@ def provenance_tag(item: DisplayField) -> str:
     """The words after a value that says where it comes from: "not signed", "from the
     graph_snapshot event sha256:8f694065…"; "" for a signed value (the legend covers it)."""
     if item.provenance is Provenance.UNSIGNED:
-        return NOT_SIGNED
+        return Provenance.UNSIGNED.words
     if item.provenance is Provenance.EVENT_SIGNED and item.covered_by:
         return "from " + clean_text(item.covered_by[0], max_chars=80)
     return ""
