@@ -422,3 +422,23 @@ def test_an_added_unknown_event_is_marked_by_its_own_signature() -> None:
     item = verify_bytes(dumps(restate_bundle(bundle)), trust_with_test_key(), now=NOW)
     parts = part_map(item.document, item.report.coverage)
     assert coverage_of(parts, ("events", 2, "payload")).provenance is Provenance.EVENT_SIGNED
+
+
+def test_each_alias_says_whether_it_derives_from_the_signed_record() -> None:
+    from pith_tui.core.provenance import AliasCheck
+
+    doc = _real("2106.06530")
+    assert _view(doc).alias_checks == (AliasCheck.DERIVED,) * 6
+    doc["aliases"].append({"alias_kind": "isbn", "alias_value": "x", "created_at": ""})
+    doc["aliases"][0]["alias_value"] = "2106.06531"
+    checks = _view(doc).alias_checks
+    assert checks == (AliasCheck.WRONG, *([AliasCheck.DERIVED] * 5), AliasCheck.UNCHECKED)
+    assert _view(_real("2106.06530"), trust=TrustStore([])).alias_checks == (
+        (AliasCheck.UNSIGNED,) * 6
+    )
+    bundle_view = _view(_real("bundle"))
+    assert bundle_view.alias_checks == (AliasCheck.DERIVED,) * 6
+    # an invalid signed id: nothing derived from it counts
+    record = make_record("2106.6530")
+    checks = _view(record, trust=trust_with_test_key()).alias_checks
+    assert AliasCheck.DERIVED not in checks

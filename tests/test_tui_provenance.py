@@ -365,3 +365,23 @@ async def test_the_signed_snapshot_fields_of_a_bundle_survive_resigning(
         body = _rows(app)["arXiv"]
         assert body.plain.split("\n")[0].startswith("2403.00007 v1 · cs.LG")
         assert "✗ the graph_snapshot event sha256:" in body.plain
+
+
+async def test_the_aliases_tab_says_which_alias_derives_from_the_signed_record(
+    tmp_path: Path,
+) -> None:
+    from textual.widgets import DataTable
+
+    doc = real_record("2106.06530")
+    doc["aliases"].append({"alias_kind": "isbn", "alias_value": "0-000", "created_at": ""})
+    app = _app(tmp_path, dumps(doc), query=LABEL_NOISE)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.main_screen.query_one("#aliases-table", DataTable)
+        checked = [str(table.get_row_at(row)[3]) for row in range(table.row_count)]
+        assert checked == [
+            *(["✓ derived from the signed record"] * 6),
+            "– not checked: no known derivation",
+        ]
+        assert app.main_screen.view is not None
+        assert app.main_screen.view.verdict is Verdict.INCOMPLETE

@@ -124,11 +124,13 @@ class _PartMap:
                 parts[(name,)] = self.bound("derived from the signed hash")
         aliases_key = "source_aliases" if isinstance(doc, Bundle) else "aliases"
         for index, derived in enumerate(coverage.alias_derived):
-            if signed and derived:
+            if signed and derived is True:
                 parts[(aliases_key, index)] = self.bound(
                     "derived from the signed source and Pith id"
                 )
                 parts[(aliases_key, index, "created_at")] = self.inside()
+            elif derived is None:
+                parts[(aliases_key, index)] = self.inside("no known derivation: not checked")
             else:
                 parts[(aliases_key, index)] = self.inside("not derived from the signed record")
         if isinstance(doc, Bundle) and coverage.state_reproduced:

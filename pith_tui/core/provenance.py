@@ -60,6 +60,27 @@ _STRENGTH = {
 }
 
 
+class AliasCheck(str, Enum):
+    """What the client established about one alias."""
+
+    DERIVED = "derived from the signed record"
+    WRONG = "not what the signed record gives"
+    UNCHECKED = "not checked: no known derivation"
+    UNSIGNED = "not signed: the record's signature did not verify"
+
+    @property
+    def symbol(self) -> str:
+        return _ALIAS_SYMBOLS[self]
+
+
+_ALIAS_SYMBOLS = {
+    AliasCheck.DERIVED: "✓",
+    AliasCheck.WRONG: "✗",
+    AliasCheck.UNCHECKED: "–",
+    AliasCheck.UNSIGNED: "–",
+}
+
+
 class FieldName(str, Enum):
     """Every value about a paper that pith-tui displays."""
 
@@ -188,7 +209,8 @@ class Coverage:
     receipt_key: str = ""
     title_hash: bool | None = None  # the shown title matches the signed hash (None: no check)
     number_derived: bool = False  # the Pith Number and short number derive from the hash
-    alias_derived: tuple[bool, ...] = ()  # per alias: derived from the signed source and id
+    # per alias: derived from the signed source and id (True), not (False), no known rule (None)
+    alias_derived: tuple[bool | None, ...] = ()
     bundle_signed: bool = False
     bundle_key: str = ""
     state_reproduced: bool = False  # the client's merge reproduced the served state
@@ -197,7 +219,17 @@ class Coverage:
 
     @property
     def aliases_derived(self) -> bool:
-        return self.record_signed and all(self.alias_derived)
+        return self.record_signed and all(d is True for d in self.alias_derived)
+
+    def alias_checks(self, count: int) -> tuple[AliasCheck, ...]:
+        """What was established about each of a document's `count` aliases."""
+        if not self.record_signed:
+            return tuple(AliasCheck.UNSIGNED for _ in range(count))
+        derived = (*self.alias_derived, *([None] * (count - len(self.alias_derived))))
+        return tuple(
+            AliasCheck.UNCHECKED if d is None else AliasCheck.DERIVED if d else AliasCheck.WRONG
+            for d in derived[:count]
+        )
 
     def bundle_words(self) -> tuple[str, ...]:
         """("the bundle signature (key …)",) when it verified, else ()."""

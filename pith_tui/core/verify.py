@@ -228,7 +228,7 @@ class _Verifier:
         self.digest_hex = canonical_sha256(document.canonical_record)
         self.pith_id = pith_id_from_sha256_hex(self.digest_hex)
         self.used_keys: dict[str, str] = {}  # key_id -> where it was used
-        self.alias_derived: tuple[bool, ...] = ()
+        self.alias_derived: tuple[bool | None, ...] = ()
 
     def add(self, check_id: str, status: Status, detail: str) -> None:
         self.checks.append(Check(check_id, status, detail))
@@ -391,26 +391,29 @@ class _Verifier:
         expected = expected_aliases(str(source_id), version, self.pith_id)
         wrong: list[str] = []
         unknown: list[str] = []
+        id_invalid = False
         if kind != ARXIV_KIND:
             # The alias rules are known for arXiv only: arXiv-derived kinds cannot be checked.
             for arxiv_kind in ARXIV_ALIAS_KINDS:
                 expected.pop(arxiv_kind, None)
         else:
             problem = arxiv_id_problem(str(source_id))
+            id_invalid = problem is not None
             if problem is not None:
                 wrong.append(
                     f"the signed arXiv id {shown(source_id, 60)!r} is not a valid arXiv id "
                     f"({problem})"
                 )
-        derived: list[bool] = []
+        derived: list[bool | None] = []
         for alias in aliases:
             want = expected.get(alias.kind)
             if want is None:
                 unknown.append(alias.kind)
             elif alias.value != want:
                 wrong.append(f"{alias.kind} is {alias.value!r}, expected {want!r}")
-            derived.append(want is not None and alias.value == want)
-        self.alias_derived = tuple(derived) if not wrong else tuple(False for _ in aliases)
+            derived.append(None if want is None else alias.value == want)
+        # An invalid signed id makes what derives from it worthless too.
+        self.alias_derived = tuple(d if d is None or not id_invalid else False for d in derived)
         if wrong:
             self.add("aliases", Status.FAIL, "; ".join(wrong))
         elif kind != ARXIV_KIND:

@@ -16,6 +16,7 @@ from pith_tui.core.model import Alias, Bundle, Citation, Document, Event, Number
 from pith_tui.core.provenance import (
     PAPER_KEYS,
     TEXT_FIELDS,
+    AliasCheck,
     Coverage,
     DisplayField,
     FieldName,
@@ -119,11 +120,23 @@ class RecordView:
     def arxiv_version(self) -> int | None:
         return self.document.source.version
 
+    def _alias_source(self) -> tuple[tuple[Alias, ...], Report | None]:
+        if self.record is not None and self.record.aliases:
+            return self.record.aliases, self.record_report
+        if self.bundle is not None:
+            return self.bundle.aliases, self.bundle_report
+        return (), None
+
     @property
     def aliases(self) -> tuple[Alias, ...]:
-        if self.record is not None and self.record.aliases:
-            return self.record.aliases
-        return self.bundle.aliases if self.bundle is not None else ()
+        return self._alias_source()[0]
+
+    @property
+    def alias_checks(self) -> tuple[AliasCheck, ...]:
+        """What was established about each of `aliases`, in the same order."""
+        aliases, report = self._alias_source()
+        coverage = report.coverage if report is not None else Coverage()
+        return coverage.alias_checks(len(aliases))
 
     @property
     def events(self) -> tuple[Event, ...]:

@@ -1,4 +1,5 @@
-"""Every alias of the record (kind, value, created); Enter copies one, g looks it up."""
+"""Every alias of the record (kind, value, created, and whether it derives from the signed
+record); Enter copies one, g looks it up."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from pith_tui.tui.present import iso_time
 from pith_tui.tui.tables import fill_table
 
 LOOKUP_KINDS = ("arxiv", "arxiv_version", "doi")
-COLUMNS = (("Kind", 20), ("Value", 80), ("Created", 20))
+COLUMNS = (("Kind", 20), ("Value", 80), ("Created", 20), ("Checked", 50))
 
 
 class AliasesPane(Vertical):
@@ -39,8 +40,9 @@ class AliasesPane(Vertical):
                 Text(clean_text(alias.kind, max_chars=40)),
                 Text(clean_text(alias.value, max_chars=200)),
                 Text(iso_time(alias.created_at)),
+                Text(f"{check.symbol} {check.value}"),
             ]
-            for alias in self._aliases
+            for alias, check in zip(self._aliases, view.alias_checks, strict=True)
         ]
         fill_table(self.query_one(DataTable), COLUMNS, rows)
 
