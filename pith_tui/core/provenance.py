@@ -505,35 +505,49 @@ def _as_value(value: Any) -> FieldValue:
     return None
 
 
-def _canonical_candidates(
-    name: FieldName, docs: Sequence[tuple[Document, Coverage]]
-) -> list[_Candidate]:
+@dataclass(frozen=True)
+class _Source:
+    """One document of a paper, with what display_fields reads from it more than once."""
+
+    index: int
+    doc: Document
+    coverage: Coverage
+    signed: Mapping[FieldName, Any]  # what its canonical record states
+    paper: Statement | None  # the object its displayed paper comes from
+
+    @classmethod
+    def of(cls, index: int, doc: Document, coverage: Coverage) -> _Source:
+        paper = next((s for s in statements(doc) if s.displayed), None)
+        return cls(index, doc, coverage, signed_values(doc.canonical_record), paper)
+
+
+def _canonical_candidates(name: FieldName, sources: Sequence[_Source]) -> list[_Candidate]:
     """The field from each document's canonical record, then from what restates it."""
     found: list[_Candidate] = []
     part, key = SIGNED_KEYS[name]
-    for index, (doc, coverage) in enumerate(docs):
-        value = signed_values(doc.canonical_record).get(name)
+    for source in sources:
+        value = source.signed.get(name)
         if value is None:
             continue
-        signed = coverage.record_signed
+        coverage = source.coverage
         found.append(
             _Candidate(
                 _as_value(value),
-                Provenance.SIGNED if signed else Provenance.UNSIGNED,
-                coverage.receipt_words(doc.kind),
-                index,
+                Provenance.SIGNED if coverage.record_signed else Provenance.UNSIGNED,
+                coverage.receipt_words(source.doc.kind),
+                source.index,
                 "canonical_record",
                 ("canonical_record", part, key),
             )
         )
     if found:
         return found
-    for index, (doc, coverage) in enumerate(docs):
-        for stated in stated_values(doc):
+    for source in sources:  # nothing signed states it: the server's text, if any
+        for stated in stated_values(source.doc):
             if stated.name is name and _as_value(stated.value) is not None:
                 found.append(
                     _statement_candidate(
-                        coverage, stated.statement, stated.key, stated.value, index
+                        source.coverage, stated.statement, stated.key, stated.value, source.index
                     )
                 )
     return found
@@ -555,25 +569,18 @@ def _statement_candidate(
     )
 
 
-def _paper_statement(doc: Document) -> Statement | None:
-    """The object a document's displayed paper comes from."""
-    return next((s for s in statements(doc) if s.displayed), None)
-
-
-def _text_candidates(
-    name: FieldName, docs: Sequence[tuple[Document, Coverage]]
-) -> list[_Candidate]:
+def _text_candidates(name: FieldName, sources: Sequence[_Source]) -> list[_Candidate]:
     """Title, authors, abstract, headline: each document's displayed paper."""
     found: list[_Candidate] = []
-    for index, (doc, coverage) in enumerate(docs):
-        statement = _paper_statement(doc)
+    for source in sources:
+        statement, coverage = source.paper, source.coverage
         if statement is None:
             continue
         key = statement.keys[name]
-        value = value_at(doc.raw, (*statement.path, key))
+        value = value_at(source.doc.raw, (*statement.path, key))
         if not isinstance(value, str) or not value:
             continue
-        candidate = _statement_candidate(coverage, statement, key, value, index)
+        candidate = _statement_candidate(coverage, statement, key, value, source.index)
         if name is FieldName.TITLE and coverage.title_hash and coverage.record_signed:
             candidate = replace(
                 candidate,
@@ -610,7 +617,7 @@ def _differences(
     name: FieldName,
     chosen: _Candidate,
     candidates: Sequence[_Candidate],
-    docs: Sequence[tuple[Document, Coverage]],
+    sources: Sequence[_Source],
 ) -> tuple[Disagreement, ...]:
     """Where another document states this text differently (record vs bundle)."""
     found = []
@@ -620,11 +627,11 @@ def _differences(
         found.append(
             Disagreement(
                 name,
-                f"{_owner(docs[other.document][0])} {other.where}",
+                f"{_owner(sources[other.document].doc)} {other.where}",
                 other.path,
                 shown(other.value),
                 shown(chosen.value),
-                f"{_owner(docs[chosen.document][0])} {chosen.where}",
+                f"{_owner(sources[chosen.document].doc)} {chosen.where}",
             )
         )
     return tuple(found)
@@ -633,11 +640,11 @@ def _differences(
 UNVERIFIED_RECORD = "the canonical record, whose signature did not verify,"
 
 
-def _title_contradictions(doc: Document, coverage: Coverage) -> list[Disagreement]:
+def _title_contradictions(source: _Source) -> list[Disagreement]:
     """The document's shown title, when it does not match the title hash it states."""
     found = []
-    statement = _paper_statement(doc)
-    if coverage.title_hash is False and statement is not None:
+    doc, statement = source.doc, source.paper
+    if source.coverage.title_hash is False and statement is not None:
         metadata = doc.canonical_record.get("metadata")
         signed = metadata.get("title_canon_sha256") if isinstance(metadata, dict) else None
         found.append(
@@ -656,7 +663,7 @@ def _title_contradictions(doc: Document, coverage: Coverage) -> list[Disagreemen
 def _field(
     name: FieldName,
     candidates: Sequence[_Candidate],
-    docs: Sequence[tuple[Document, Coverage]],
+    sources: Sequence[_Source],
     contradictions: Sequence[Disagreement] = (),
     unverified: Sequence[Disagreement] = (),
 ) -> DisplayField:
@@ -669,13 +676,13 @@ def _field(
             contradictions=tuple(contradictions),
             differences=tuple(unverified),
         )
-    differences = _differences(name, chosen, candidates, docs) if name in TEXT_FIELDS else ()
+    differences = _differences(name, chosen, candidates, sources) if name in TEXT_FIELDS else ()
     return DisplayField(
         name,
         chosen.value,
         chosen.provenance,
         chosen.covered_by,
-        f"{docs[chosen.document][0].kind}: {chosen.source}",
+        f"{sources[chosen.document].doc.kind}: {chosen.source}",
         tuple(contradictions),
         (*differences, *unverified),
     )
@@ -688,24 +695,22 @@ def display_fields(docs: Sequence[tuple[Document, Coverage]]) -> dict[FieldName,
         raise ValueError("a paper has at least one document")
     # A disagreement with a record whose signature verified contradicts signed data; with
     # one whose signature did not, it is only a difference between two unsigned texts.
+    sources = [_Source.of(index, doc, coverage) for index, (doc, coverage) in enumerate(docs)]
     contradictions: dict[FieldName, list[Disagreement]] = {name: [] for name in FieldName}
     unverified: dict[FieldName, list[Disagreement]] = {name: [] for name in FieldName}
-    for doc, coverage in docs:
-        found = [*coverage.disagreements, *_title_contradictions(doc, coverage)]
-        for item in found:
-            if coverage.record_signed:
+    for source in sources:
+        for item in (*source.coverage.disagreements, *_title_contradictions(source)):
+            if source.coverage.record_signed:
                 contradictions[item.field].append(item)
             else:
                 unverified[item.field].append(replace(item, against_where=UNVERIFIED_RECORD))
     fields: dict[FieldName, DisplayField] = {}
     for name in (FieldName.TITLE, *TEXT_FIELDS):
-        fields[name] = _field(
-            name, _text_candidates(name, docs), docs, contradictions[name], unverified[name]
-        )
+        candidates = _text_candidates(name, sources)
+        fields[name] = _field(name, candidates, sources, contradictions[name], unverified[name])
     for name in SIGNED_KEYS:
-        fields[name] = _field(
-            name, _canonical_candidates(name, docs), docs, contradictions[name], unverified[name]
-        )
+        candidates = _canonical_candidates(name, sources)
+        fields[name] = _field(name, candidates, sources, contradictions[name], unverified[name])
     first, coverage = docs[0]
     fields.update(_identity_fields(first, coverage))
     record = next((doc for doc, _ in docs if isinstance(doc, NumberRecord)), None)
