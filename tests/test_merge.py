@@ -310,3 +310,12 @@ def test_equivocation_needs_one_type_signer_and_time_and_two_payloads() -> None:
     assert event_links(parsed.events, [True, True, True, False]).equivocations == ()
     bundle["events"][3]["payload"] = bundle["events"][2]["payload"]
     assert event_links(Bundle.parse(bundle).events, [True] * 4).equivocations == ()
+
+
+def test_a_link_to_an_event_with_an_invalid_duplicate_follows_the_valid_copy() -> None:
+    bundle = make_bundle(extra_events=("correction",))
+    target = bundle["events"][1]["event_id"]
+    bundle["events"][2]["prev_event"] = target
+    bundle["events"].append(copy.deepcopy(bundle["events"][1]))  # a duplicate: invalid
+    links = event_links(Bundle.parse(bundle).events, [True, True, True, False])
+    assert links.dangling == () and links.linked == 1

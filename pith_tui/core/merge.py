@@ -115,7 +115,9 @@ def event_links(events: Sequence[Event], valid: Sequence[bool]) -> EventLinks:
     payloads may be an equivocation. The merge rule for both is unpublished: they are
     reported, never resolved.
     """
-    present = {event.event_id: ok for event, ok in zip(events, valid, strict=True)}
+    present: dict[str, bool] = {}  # event id -> whether some copy of it is valid
+    for event, ok in zip(events, valid, strict=True):
+        present[event.event_id] = present.get(event.event_id, False) or ok
     linked = 0
     dangling: list[str] = []
     groups: dict[tuple[str, str, str, str], list[Event]] = {}
