@@ -1085,3 +1085,46 @@ def test_verdict_counts_count_each_last_verdict(tmp_path: Path) -> None:
     counts = cache.verdict_counts()
     assert counts["failed"] == 3 and counts["incomplete"] == 2
     assert sum(counts.values()) == 10
+
+
+# ------------------------------------------------------------------------- get_many
+
+
+def test_get_many_returns_the_current_documents_of_every_id(cache: Cache) -> None:
+    pith_id = synthetic_id("many-versions")
+    put_item(cache, synthetic_item(1, pith_id=pith_id, digest="a" * 64, fetched_at=T0))
+    newer = T0 + timedelta(hours=1)
+    put_item(cache, synthetic_item(1, pith_id=pith_id, digest="b" * 64, fetched_at=newer))
+    put_item(cache, synthetic_item(1, pith_id=pith_id, digest="c" * 64, kind="bundle"))
+    put_item(cache, synthetic_item(1, pith_id=pith_id, digest="d" * 64, kind="state"))
+    other = synthetic_item(2)
+    put_item(cache, other)
+    absent = synthetic_id("absent")
+
+    got = cache.get_many([pith_id.lower(), other.doc.pith_id, absent, pith_id])
+
+    assert list(got) == [pith_id, other.doc.pith_id, absent]
+    assert [(d.kind, d.canonical_sha256) for d in got[pith_id]] == [
+        ("record", "b" * 64),
+        ("bundle", "c" * 64),
+        ("state", "d" * 64),
+    ]
+    assert got[pith_id] == [cache.get(pith_id, k) for k in ("record", "bundle", "state")]
+    assert got[other.doc.pith_id] == [other.doc]
+    assert got[absent] == []
+    assert cache.get_many([]) == {}
+    with pytest.raises(ValueError, match="26-character"):
+        cache.get_many([pith_id, "not-an-id"])
+
+
+def test_get_many_reads_500_ids_per_query(cache: Cache) -> None:
+    items = [synthetic_item(n) for n in range(1203)]
+    cache.put_many(items)
+    statements: list[str] = []
+    cache._conn.set_trace_callback(statements.append)
+    try:
+        got = cache.get_many(item.doc.pith_id for item in items)
+    finally:
+        cache._conn.set_trace_callback(None)
+    assert sum(s.lstrip().upper().startswith("SELECT") for s in statements) == 3
+    assert all(got[item.doc.pith_id] == [item.doc] for item in items)

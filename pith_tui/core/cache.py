@@ -52,6 +52,7 @@ BUSY_TIMEOUT_SECONDS = 10.0
 HISTORY_KEEP = 1000
 
 KINDS = ("record", "bundle", "state")
+_KIND_ORDER = {kind: index for index, kind in enumerate(KINDS)}
 VERDICTS = ("verified", "failed", "incomplete", "unknown")
 SORT_COLUMNS = ("pith_number", "arxiv_id", "title", "verdict", "source", "fetched_at")
 
@@ -574,6 +575,29 @@ class Cache:
                 (pith_id, kind),
             ).fetchone()
         return _document(row) if row else None
+
+    def get_many(self, pith_ids: Iterable[str]) -> dict[str, list[StoredDocument]]:
+        """The current document of each kind for many ids: one query per 500 ids.
+
+        Every id asked for is a key of the result (upper-case), with its current documents
+        in kind order (record, bundle, state), or an empty list when nothing is cached.
+        Raises ValueError for a string that is not a Pith id, before reading anything.
+        """
+        wanted = list(dict.fromkeys(_normalise_pith_id(pith_id) for pith_id in pith_ids))
+        found: dict[str, list[StoredDocument]] = {pith_id: [] for pith_id in wanted}
+        with self._reading() as connection:
+            for start in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[start : start + _IN_CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                rows = connection.execute(
+                    f"SELECT {_DOC_COLUMNS} FROM (SELECT *, row_number() OVER (PARTITION BY "
+                    "pith_id, kind ORDER BY fetched_at DESC, id DESC) AS newest FROM documents "
+                    f"WHERE pith_id IN ({marks})) WHERE newest = 1",
+                    chunk,
+                ).fetchall()
+                for row in sorted(rows, key=lambda r: (r[0], _KIND_ORDER.get(r[1], len(KINDS)))):
+                    found[row[0]].append(_document(row))
+        return found
 
     def versions(self, pith_id: str, kind: str) -> list[StoredDocument]:
         """Every distinct canonical version kept, newest first."""
