@@ -75,7 +75,9 @@ def build(records: int):  # type: ignore[no-untyped-def]
                     )
                     items.append(item)
                 cache.put_many(items)
-            cache._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # benchmark only: a settled file
+            cache._db.connection.execute(
+                "PRAGMA wal_checkpoint(TRUNCATE)"
+            )  # benchmark only: a settled file
 
     return _build
 

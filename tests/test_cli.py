@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from pith_tui.cli import main
+from pith_tui.core.cache.documents import decode as stored_bytes
 from pith_tui.core.session import open_session
 from tests.conftest import FIXTURES, PAPER_PAGE, REAL_RECORDS
 from tests.signing import OTHER_KEY, dumps, make_bundle, make_record
@@ -55,10 +56,10 @@ def break_signature(doc: dict[str, Any]) -> dict[str, Any]:
 def tamper_cached_blob(pith_id: str, kind: str = "record") -> None:
     """Change the stored bytes behind the cache's back (a title no longer signed)."""
     with sqlite3.connect(cache_dir() / "cache.sqlite3") as db:
-        (raw,) = db.execute(
-            "SELECT raw FROM documents WHERE pith_id = ? AND kind = ?", (pith_id, kind)
+        raw, encoding = db.execute(
+            "SELECT raw, encoding FROM documents WHERE pith_id = ? AND kind = ?", (pith_id, kind)
         ).fetchone()
-        doc = json.loads(raw)
+        doc = json.loads(stored_bytes(raw, encoding))
         doc["paper"]["title"] = "A Title Nobody Signed"
         db.execute(
             "UPDATE documents SET raw = ? WHERE pith_id = ? AND kind = ?",

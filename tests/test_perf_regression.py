@@ -24,10 +24,10 @@ from typing import Any
 import httpx
 import pytest
 
-from pith_tui.core import cache as cache_module
 from pith_tui.core import canonical, merge
 from pith_tui.core.cache import Cache, PutItem, StoredDocument
-from pith_tui.core.ids import format_pith_number, pith_id_from_sha256_hex
+from pith_tui.core.cache import listing as cache_listing
+from pith_tui.core.ids import format_pith_number, index_keys, pith_id_from_sha256_hex
 from pith_tui.core.keys import PinnedKey
 from pith_tui.core.model import load_document
 from pith_tui.core.resolver import Resolver, index_fields
@@ -151,7 +151,8 @@ def _synthetic(index: int) -> PutItem:
     return PutItem(
         doc,
         format_pith_number(2024, pith_id),
-        aliases=(("arxiv", arxiv), ("doi", f"10.48550/arxiv.{arxiv}")),
+        keys=index_keys(pith_id, 2024, "arxiv", arxiv),
+        search_terms=(f"10.48550/arxiv.{arxiv}",),
         title=f"{'Neural' if index % 3 else 'Quantum'} paper number {index}",
         authors="Ada Lovelace" if index % 5 else "Alan Turing",
         arxiv_id=arxiv,
@@ -174,11 +175,11 @@ def _vm_steps(cache: Cache, call: Callable[[], object]) -> int:
         steps += 1
         return 0
 
-    cache._conn.set_progress_handler(tick, 1000)
+    cache._db.connection.set_progress_handler(tick, 1000)
     try:
         call()
     finally:
-        cache._conn.set_progress_handler(None, 0)
+        cache._db.connection.set_progress_handler(None, 0)
     return steps
 
 
@@ -195,7 +196,7 @@ def _rows_examined(cache: Cache, call: Callable[[], object]) -> int:
                 return None
             return str(haystack).find(str(needle)) + 1
 
-        cache._conn.create_function("instr", 2, instr, deterministic=True)
+        cache._db.connection.create_function("instr", 2, instr, deterministic=True)
         cache._test_instr_calls = counter  # type: ignore[attr-defined]
     before = counter[0]
     call()
@@ -212,16 +213,16 @@ def caches(tmp_path: Path) -> Iterator[tuple[Cache, Cache]]:
 
 def _statements(cache: Cache, call: Callable[[], object]) -> list[str]:
     seen: list[str] = []
-    cache._conn.set_trace_callback(seen.append)
+    cache._db.connection.set_trace_callback(seen.append)
     try:
         call()
     finally:
-        cache._conn.set_trace_callback(None)
+        cache._db.connection.set_trace_callback(None)
     return [s for s in seen if s.lstrip().upper().startswith("SELECT")]
 
 
 def _plan(cache: Cache, statement: str) -> str:
-    rows = cache._conn.execute(f"EXPLAIN QUERY PLAN {statement}").fetchall()
+    rows = cache._db.connection.execute(f"EXPLAIN QUERY PLAN {statement}").fetchall()
     return " | ".join(row[-1] for row in rows)
 
 
@@ -262,7 +263,7 @@ def test_a_filter_matching_nothing_reads_the_table_once_in_order(
 ) -> None:
     _small, large = caches
     # The index walk gets a budget of VM steps; made small here so that 3,000 rows exceed it.
-    monkeypatch.setattr(cache_module, "_FILTER_STEPS", 2000)
+    monkeypatch.setattr(cache_listing, "FILTER_STEPS", 2000)
     for sort in ("fetched_at", "title"):
         examined = _rows_examined(
             large, lambda s=sort: large.entries(filter_text="no such words", sort=s, limit=100)
@@ -275,7 +276,7 @@ def test_a_filter_matching_nothing_reads_the_table_once_in_order(
         assert plan.startswith("SCAN entries") and "USING INDEX" not in plan, (sort, plan)
         assert large.entries(filter_text="no such words", sort=sort, limit=100) == []
     # the fallback gives the rows the index walk gives, in the same order
-    monkeypatch.setattr(cache_module, "_FILTER_STEPS", 1000)
+    monkeypatch.setattr(cache_listing, "FILTER_STEPS", 1000)
     everything = large.entries(sort="title", descending=True)
     want = [e for e in everything if "quantum" in e.title.lower()][5:105]
     got = large.entries(filter_text="quantum", sort="title", descending=True, limit=100, offset=5)

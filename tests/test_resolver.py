@@ -32,6 +32,7 @@ from pith_tui.core.resolver import Resolver, index_fields, verify_bytes
 from pith_tui.core.session import open_session
 from pith_tui.core.verify import Status, Verdict
 from tests import signing
+from tests.cache_support import lookup
 from tests.conftest import PAPER_PAGE, REAL_RECORDS
 from tests.signing import dumps, make_bundle, make_record
 
@@ -251,7 +252,7 @@ async def test_a_miss_fetches_the_record_then_the_bundle_and_merges_them(
     # Both documents are cached byte for byte, and found again by any alias.
     assert resolver.cache.get(pith_id, "record").raw == dumps(record)  # type: ignore[union-attr]
     assert resolver.cache.get(pith_id, "bundle").raw == dumps(bundle)  # type: ignore[union-attr]
-    assert resolver.cache.resolve("10.48550/arxiv.2403.00002") == pith_id
+    assert lookup(resolver.cache, "10.48550/arxiv.2403.00002") == pith_id
     entry = resolver.cache.entries()[0]
     assert entry.has_bundle and entry.verdict == "verified" and entry.source == "network"
 
@@ -415,7 +416,7 @@ async def test_a_different_record_for_a_cached_arxiv_id_keeps_both_and_flags_it(
     assert resolver.cache.get(old_id, "record").raw == dumps(v1)  # type: ignore[union-attr]
     assert resolver.cache.get(new_id, "record").raw == dumps(v2)  # type: ignore[union-attr]
     assert set(resolver.cache.all_pith_ids()) == {old_id, new_id}
-    assert resolver.cache.resolve("2403.00001") == new_id
+    assert lookup(resolver.cache, "2403.00001") == new_id
     flagged = {e.pith_id: e.changed_upstream for e in resolver.cache.entries()}
     assert flagged[new_id] is True
     # The flag survives a reload from the cache.
@@ -473,7 +474,7 @@ async def test_a_tampered_answer_on_a_miss_is_shown_failed_and_not_cached(
     view = await resolver.resolve("2403.00011")
     assert view.verdict is Verdict.FAILED
     assert resolver.cache.count() == 0
-    assert resolver.cache.resolve("2403.00011") is None
+    assert lookup(resolver.cache, "2403.00011") is None
 
 
 async def test_a_lying_server_answering_another_paper_is_a_mismatch(
@@ -650,9 +651,12 @@ def test_verify_bytes_and_index_fields_on_a_real_bundle() -> None:
     fields = index_fields(item.document, item.pith_id)
     assert fields["pith_number"] == f"pith:2018:{ID_1812}"
     assert fields["arxiv_id"] == "1812.00542"
-    aliases = set(fields["aliases"])  # type: ignore[arg-type]
-    assert ("arxiv_version", "1812.00542v1") in aliases
-    assert ("doi", "10.48550/arxiv.1812.00542") in aliases
+    assert fields["keys"] == {
+        f"pith:{ID_1812}",
+        f"pith:2018:{ID_1812}",
+        "arxiv:1812.00542",
+    }
+    assert fields["search_terms"] == ["1812.00542v1", "10.48550/arxiv.1812.00542"]
     assert fields["title"]
 
 

@@ -30,6 +30,7 @@ from textual.widgets import Input
 
 from pith_tui.core.cache import Cache, PutItem, StoredDocument
 from pith_tui.core.errors import CacheError
+from pith_tui.core.ids import index_keys
 from pith_tui.core.resolver import Resolver
 from pith_tui.core.timefmt import relative_time
 from pith_tui.tui.screens.cache_screen import CacheScreen, DetailPane
@@ -111,7 +112,8 @@ def synthetic_items(
         yield PutItem(
             stored,
             f"pith:2024:{pith_id}",
-            (("arxiv", arxiv_id),),
+            index_keys(pith_id, 2024, "arxiv", arxiv_id),
+            (),
             title,
             f"Author {index % 997}",
             arxiv_id,

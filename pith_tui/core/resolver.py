@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TypedDict
-
-import httpx
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from pith_tui.core import urls
 from pith_tui.core.cache import Cache, StoredDocument
 from pith_tui.core.canonical import canonical_sha256
-from pith_tui.core.client import FetchResult, PithHttpClient, Timeouts
 from pith_tui.core.errors import (
     CacheError,
     FetchError,
@@ -30,19 +27,31 @@ from pith_tui.core.errors import (
     NotPithDocumentError,
     RecordFormatError,
 )
+from pith_tui.core.files import read_document
 from pith_tui.core.ids import (
+    ARXIV_DOI_PREFIX,
     Query,
+    format_pith_number,
     format_short_number,
+    index_keys,
     is_pith_id,
     parse_query,
     pith_id_from_sha256_hex,
+    signed_arxiv_id,
+    year_of,
 )
 from pith_tui.core.keys import TrustStore
 from pith_tui.core.model import Bundle, Document, NumberRecord, load_document
 from pith_tui.core.samples import sample_documents
-from pith_tui.core.verify import Report, expected_aliases, verify
+from pith_tui.core.succession import Copy, Judgement, judge, judge_paper
+from pith_tui.core.verify import Report, verify
 from pith_tui.core.view import RecordView
-from pith_tui.core.vocab import Verdict
+from pith_tui.core.vocab import DocKind, StoredSource, Verdict, ViewSource
+
+if TYPE_CHECKING:  # the network stack is imported when the network is first used
+    import httpx
+
+    from pith_tui.core.client import FetchResult, PithHttpClient, Timeouts
 
 DEFAULT_TTL = timedelta(hours=24)
 
@@ -71,34 +80,82 @@ def verify_bytes(raw: bytes, trust: TrustStore, *, now: datetime | None = None) 
 
 
 class IndexFields(TypedDict):
-    """The keyword arguments of `Cache.put` that describe a document for the listing."""
+    """The keyword arguments of `Cache.put` that describe a document for lookups and the listing."""
 
     pith_number: str
-    aliases: list[tuple[str, str]]
+    keys: frozenset[str]
+    search_terms: list[str]
     title: str
     authors: str
     arxiv_id: str
 
 
+def signed_source(doc: Document) -> Mapping[str, Any]:
+    """The signed `canonical_record.source` ({kind, id, version}); empty if malformed."""
+    source = doc.canonical_record.get("source")
+    return source if isinstance(source, Mapping) else {}
+
+
+def signed_year(doc: Document) -> int | None:
+    """The year of the signed `submitted_at`: the year of the record's Pith Number."""
+    metadata = doc.canonical_record.get("metadata")
+    return year_of(metadata.get("submitted_at")) if isinstance(metadata, Mapping) else None
+
+
 def index_fields(doc: Document, pith_id: str) -> IndexFields:
-    """What the cache indexes for a document: aliases, title, authors, arXiv id."""
-    source = doc.source
-    # Only aliases the verifier checked: an alias of another kind is unchecked text, which
-    # could name another paper's arXiv id and take its lookups over.
-    derived = expected_aliases(source.id, source.version, pith_id)
-    aliases = [(a.kind, a.value) for a in doc.aliases if derived.get(a.kind) == a.value]
-    aliases.append(("arxiv", source.id))
-    if source.version is not None:
-        aliases.append(("arxiv_version", f"{source.id}v{source.version}"))
-    aliases.append(("doi", f"10.48550/arxiv.{source.id}"))
-    aliases.append(("pith_number", doc.pith_number))
+    """What the cache indexes for a document: the exact keys `ids.index_keys` derives from
+    its signed parts, the text the listing filter matches, title, authors, arXiv id."""
+    source = signed_source(doc)
+    kind, source_id = source.get("kind"), source.get("id")
+    arxiv_id = signed_arxiv_id(kind, source_id)
+    terms = []
+    if arxiv_id is not None:
+        version = source.get("version")
+        if isinstance(version, int) and not isinstance(version, bool):
+            terms.append(f"{source_id}v{version}")
+        terms.append(ARXIV_DOI_PREFIX + arxiv_id)
     return {
         "pith_number": doc.pith_number,
-        "aliases": aliases,
+        "keys": index_keys(pith_id, signed_year(doc), str(kind), str(source_id)),
+        "search_terms": terms,
         "title": doc.paper.title,
         "authors": doc.paper.authors_text,
-        "arxiv_id": source.id,
+        "arxiv_id": str(source_id) if source_id is not None else "",
     }
+
+
+def answers(query: Query, doc: Document, pith_id: str) -> bool:
+    """Whether a verified document is the record `query` asks for, by what it signs.
+
+    An arXiv id or DOI is answered only by a record whose signed source is that arXiv paper;
+    a full Pith Number only by the record of that id whose signed year is that year.
+    """
+    if query.kind == "arxiv":
+        source = signed_source(doc)
+        return signed_arxiv_id(source.get("kind"), source.get("id")) == query.arxiv_id
+    if query.kind == "short":
+        return pith_id.startswith(query.value)
+    return pith_id == query.value and query.year in (None, signed_year(doc))
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What `Resolver.store` did with a document.
+
+    `judgement`: how it relates to the cached copy (`refused`: not stored, `kept` is the
+    cached copy that stays). `paper`: set when another record holds the paper's arXiv id
+    and this one is an older version: stored under its own Pith id, the arXiv id not moved.
+    """
+
+    stored: bool
+    judgement: Judgement
+    changed_upstream: bool = False
+    kept: Verified | None = None
+    paper: Judgement | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.judgement.refused
 
 
 def load_stored(
@@ -162,7 +219,11 @@ class Resolver:
 
     @property
     def http(self) -> PithHttpClient:
+        """The HTTP client, made (and httpx imported) on first use: a start from the cache
+        never pays for the network stack."""
         if self._http is None:
+            from pith_tui.core.client import PithHttpClient
+
             if self._timeouts is not None:
                 self._http = PithHttpClient(
                     self.base_url,
@@ -193,19 +254,27 @@ class Resolver:
         source: str,
         url: str | None = None,
         fetch: FetchResult | None = None,
-    ) -> bool:
-        """Store a verified document; returns changed_upstream. Failed documents are refused."""
+    ) -> Stored:
+        """Store a document that did not fail, unless it would replace a better cached one.
+
+        `succession.judge` decides against the cached copy of the same kind (re-verified
+        now): an older or poorer document is refused and the cached one kept; a copy with
+        other unsigned text is stored and the one it replaces kept in the text history.
+        An arXiv id moves to this record only if `succession.judge_paper` allows it against
+        the record that has it now; otherwise this record is stored without it.
+        Failed documents raise `CacheError`.
+        """
         if item.report.verdict is Verdict.FAILED:
             raise CacheError("a document that fails verification is not stored")
         doc = item.document
-        if item.report.verdict is not Verdict.VERIFIED:
-            # Same canonical hash = same cache row: an incomplete copy would replace it.
-            current = self.cache.get(item.pith_id, doc.kind)
-            if current is not None and current.raw != item.raw and self._verifies(current.raw):
-                raise CacheError(
-                    f"this {doc.kind} is {item.report.verdict.value}, and the cached one, "
-                    "which verifies, is kept"
-                )
+        cached = self._cached_copy(item.pith_id, doc.kind)
+        judgement = judge(_copy(cached) if cached is not None else None, _copy(item))
+        if judgement.refused:
+            return Stored(False, judgement, kept=cached)
+        fields = index_fields(doc, item.pith_id)
+        paper = self._paper_refusal(item, fields["keys"])
+        if paper is not None:
+            fields["keys"] = fields["keys"] - {paper[0]}
         stored = StoredDocument(
             pith_id=item.pith_id,
             kind=doc.kind,
@@ -218,15 +287,44 @@ class Resolver:
             source=source,
         )
         result = self.cache.put(
-            stored, verdict=item.report.verdict.value, **index_fields(doc, item.pith_id)
+            stored,
+            verdict=item.report.verdict.value,
+            text_changed=", ".join(judgement.changes),
+            **fields,
         )
-        return result.changed_upstream
+        return Stored(True, judgement, result.changed_upstream, paper=paper[1] if paper else None)
 
-    def _verifies(self, raw: bytes) -> bool:
+    def _cached_copy(self, pith_id: str, kind: str) -> Verified | None:
+        """The cached document of this kind, verified now; None if absent or unreadable."""
+        current = self.cache.get(pith_id, kind)
+        if current is None:
+            return None
         try:
-            return self.verify_bytes(raw).report.verdict is Verdict.VERIFIED
+            cached = self.verify_bytes(current.raw)
         except RecordFormatError:
-            return False
+            return None  # damaged on disk: the arriving copy repairs it
+        return cached if cached.pith_id == pith_id else None
+
+    def _paper_refusal(self, item: Verified, keys: frozenset[str]) -> tuple[str, Judgement] | None:
+        """(arXiv key, judgement) when another record holds this paper's arXiv id and `item`
+        is an older version of it; None when the key may move (or nobody else holds it)."""
+        source = signed_source(item.document)
+        arxiv_id = signed_arxiv_id(source.get("kind"), source.get("id"))
+        if arxiv_id is None:
+            return None
+        key = Query("arxiv", arxiv_id).index_key
+        if key.value not in keys:
+            return None
+        holder_id = self.cache.resolve(key)
+        if holder_id is None or holder_id == item.pith_id:
+            return None
+        holder = self._cached_copy(holder_id, DocKind.RECORD.value) or self._cached_copy(
+            holder_id, DocKind.BUNDLE.value
+        )
+        if holder is None:
+            return None
+        judgement = judge_paper(_copy(holder), _copy(item))
+        return (key.value, judgement) if judgement.refused else None
 
     # --- samples -------------------------------------------------------------------------
 
@@ -238,14 +336,14 @@ class Resolver:
         for _name, raw in sample_documents():
             item = self.verify_bytes(raw)
             if item.report.verdict is not Verdict.FAILED:
-                self.store(item, source="sample")
+                self.store(item, source=StoredSource.SAMPLE.value)
                 imported += 1
         return imported
 
     # --- cache ---------------------------------------------------------------------------
 
     def find_cached(self, query: Query) -> str | None:
-        return self.cache.resolve(query.lookup_key())
+        return self.cache.resolve(query.index_key)
 
     def load_cached(self, pith_id: str, *, source: str | None = None) -> RecordView:
         """Build a view from the cache, re-verifying every document now."""
@@ -263,9 +361,7 @@ class Resolver:
                 source = "cache-stale"
             if self.offline and source != "sample":
                 source = "offline"
-        view = self._make_view(
-            pith_id, items, source, newest.fetched_at, changed=self._changed_upstream(pith_id)
-        )
+        view = self._make_view(pith_id, items, source, newest.fetched_at)
         if view.verdict is Verdict.FAILED:
             self._remember_failed(pith_id)
         return view
@@ -276,19 +372,32 @@ class Resolver:
         with contextlib.suppress(CacheError, ValueError):
             self.cache.set_verdict(pith_id, Verdict.FAILED.value)
 
-    def _changed_upstream(self, pith_id: str) -> bool:
-        """Whether the cache flagged this id: another document arrived for its arXiv id.
+    def _cache_notes(self, pith_id: str) -> tuple[bool, str]:
+        """(changed upstream, the text-change note or "") for a cached id.
 
-        A Pith id is content-addressed, so `cache.versions(pith_id, kind)` never holds two
-        versions in practice; the change shows as a new id taking over the arXiv id, which
-        the cache records on the entry.
+        Changed upstream: another document arrived for its arXiv id (a new Pith id took it
+        over, which the cache flags on the entry) or, in theory, another version of the same
+        id. The note: "the server's text changed since <time>: authors, citations" when a
+        copy with the same hash but other unsigned text replaced an earlier one.
         """
-        if len(self.cache.versions(pith_id, "record")) > 1:
-            return True
         # A primary-key lookup: a filtered listing here scanned every entry (profiled: 40% of
         # a lookup with 2,000 entries, growing with the cache).
         entry = self.cache.entry(pith_id)
-        return entry is not None and entry.changed_upstream
+        if entry is None:
+            return False, ""
+        changed = entry.changed_upstream or (
+            len(self.cache.versions(pith_id, DocKind.RECORD.value)) > 1
+        )
+        history = self.cache.text_history(pith_id) if entry.text_changed_at else []
+        if not history:
+            return changed, ""
+        latest = history[0]
+        since = latest.fetched_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        note = (
+            f"the server's text changed since {since}: {latest.changes} (the earlier "
+            f"{_plural(len(history), 'copy is', 'copies are')} kept in the cache)"
+        )
+        return changed, note
 
     def _make_view(
         self,
@@ -304,6 +413,11 @@ class Resolver:
         extra = list(notes)
         if record is not None and bundle is None:
             extra.append("record only: no open graph bundle is cached or published for it")
+        if source != ViewSource.FILE.value:
+            flagged, text_note = self._cache_notes(pith_id)
+            changed = changed or flagged
+            if text_note:
+                extra.append(text_note)
         if changed:
             extra.append("changed upstream: the cache holds more than one version of this record")
         return RecordView(
@@ -324,7 +438,11 @@ class Resolver:
         """The view from the cache alone, or None when the query is not cached. No network."""
         query = text if isinstance(text, Query) else parse_query(text)
         pith_id = self.find_cached(query)
-        return self.load_cached(pith_id) if pith_id else None
+        if pith_id is None:
+            return None
+        view = self.load_cached(pith_id)
+        self._check_cached_answer(query, view)
+        return view
 
     # --- the lookup ----------------------------------------------------------------------
 
@@ -333,12 +451,29 @@ class Resolver:
         query = text if isinstance(text, Query) else parse_query(text)
         pith_id = self.find_cached(query)
         try:
+            self._check_year(query, pith_id)
             view = await self._resolve(query, pith_id, refresh)
         finally:
             self._add_history(query, pith_id)
         if pith_id is None:
             self._add_history(query, view.pith_id)
         return self._with_version_note(query, view)
+
+    def _check_year(self, query: Query, pith_id: str | None) -> None:
+        """A Pith Number whose year is not its record's names nothing: the id fixes the
+        record's content, and the year comes from that content, so no server can have it."""
+        if pith_id is not None or query.kind != "pith_id" or query.year is None:
+            return
+        cached = self.cache.resolve(Query("pith_id", query.value).index_key)
+        if cached is None:
+            return
+        entry = self.cache.entry(cached)
+        number = entry.pith_number if entry is not None else ""
+        if number and number != format_pith_number(query.year, query.value):
+            raise NotFoundError(
+                f"{query.display()} is no record's Pith Number: pith:{query.value[:8]} is "
+                f"{number}, and the year of a Pith Number is the year of its record"
+            )
 
     def _add_history(self, query: Query, pith_id: str | None) -> None:
         # History is a convenience: a read-only cache must not break lookups.
@@ -357,11 +492,8 @@ class Resolver:
                 return await self._revalidate(pith_id, query)
             except FetchError as exc:
                 # The verified copy stays usable whatever the server says now, 404 included.
-                return RecordView(
-                    **{
-                        **cached.__dict__,
-                        "notes": (*cached.notes, f"could not refresh: {exc}; showing the cache"),
-                    }
+                return replace(
+                    cached, notes=(*cached.notes, f"could not refresh: {exc}; showing the cache")
                 )
         if self.offline:
             raise NotCachedError(f"offline, and {query.display()} is not in the cache")
@@ -369,11 +501,7 @@ class Resolver:
 
     def _check_cached_answer(self, query: Query, view: RecordView) -> None:
         """The cache's index can be edited on disk: a hit must be the record asked for."""
-        if query.kind == "arxiv":
-            wrong = view.arxiv_id.lower() != (query.arxiv_id or query.value).lower()
-        else:
-            wrong = not view.pith_id.startswith(query.value)
-        if wrong:
+        if not answers(query, view.document, view.pith_id):
             raise CacheError(
                 f"the cache is damaged: {query.display()} leads to the record of {view.pith_number}"
             )
@@ -414,7 +542,7 @@ class Resolver:
                 last_modified=result.last_modified,
             )
             view = self.load_cached(pith_id, source="network")
-            return RecordView(**{**view.__dict__, "fetched_at": result.fetched_at})
+            return replace(view, fetched_at=result.fetched_at)
         if by_arxiv:
             return await self._from_fetched(None, query, result, "record")
         return await self._from_fetched(
@@ -464,16 +592,23 @@ class Resolver:
             raise MismatchError(
                 f"the server answered {format_short_number(pith_id_hint)} with the record of {doc.pith_number}"
             )
-        if query is None:
+        if query is None or answers(query, doc, item.pith_id):
             return
-        if query.kind == "arxiv" and doc.source.id.lower() != (query.arxiv_id or "").lower():
+        if query.kind == "arxiv":
+            source = signed_source(doc)
+            if signed_arxiv_id(source.get("kind"), source.get("id")) is None:
+                raise MismatchError(
+                    f"the server answered {query.display()} with a record whose signed source "
+                    f"is not an arXiv paper ({doc.pith_number})"
+                )
             raise MismatchError(
                 f"the server answered {query.display()} with the record of arXiv:{doc.source.id}"
             )
-        if query.kind in ("pith_id", "short") and not item.pith_id.startswith(query.value):
-            raise MismatchError(
-                f"the server answered {query.display()} with the record of {doc.pith_number}"
-            )
+        year = signed_year(doc)
+        signed_number = format_pith_number(year, item.pith_id) if year else doc.pith_number
+        raise MismatchError(
+            f"the server answered {query.display()} with the record of {signed_number}"
+        )
 
     def _parse_fetched(self, result: FetchResult, expected_kind: str | None) -> Verified:
         """Parse and verify an answer; `expected_kind` None accepts a record or a bundle."""
@@ -519,22 +654,31 @@ class Resolver:
             elif why and not why.startswith("record only"):
                 notes.append(why)
         changed = False
-        for kind, verified in items.items():
+        older_paper = False
+        for kind, verified in list(items.items()):
             if verified.report.verdict is Verdict.FAILED:
                 notes.append(f"the {kind} failed verification, so it was not stored in the cache")
                 continue
             try:
-                changed = self.store(verified, source="network", fetch=fetches[kind]) or changed
+                outcome = self.store(verified, source="network", fetch=fetches[kind])
             except CacheError as exc:
                 notes.append(f"not cached: {exc}")
-        pith_id = item.pith_id
+                continue
+            changed = outcome.changed_upstream or changed
+            if outcome.refused:
+                notes.append(f"the server served {outcome.judgement.why}: kept the cached one")
+                if outcome.kept is not None:
+                    items[kind] = outcome.kept  # the view shows what the cache kept
+            if outcome.paper is not None:
+                older_paper = True
+                notes.append(f"the server served {outcome.paper.why}: kept the cached one")
+        if older_paper and query is not None and query.kind == "arxiv":
+            holder = self.find_cached(query)
+            if holder is not None and holder != item.pith_id:
+                view = self.load_cached(holder)  # the arXiv id still leads to the newer record
+                return replace(view, notes=tuple(dict.fromkeys((*view.notes, *notes))))
         return self._make_view(
-            pith_id,
-            items,
-            "network",
-            first.fetched_at,
-            changed=changed or self._changed_upstream(pith_id),
-            notes=tuple(notes),
+            item.pith_id, items, "network", first.fetched_at, changed=changed, notes=tuple(notes)
         )
 
     def _with_version_note(self, query: Query, view: RecordView) -> RecordView:
@@ -544,12 +688,21 @@ class Resolver:
             and view.arxiv_version not in (None, query.version)
         ):
             note = f"you asked for v{query.version}; Pith's record is for v{view.arxiv_version}"
-            return RecordView(**{**view.__dict__, "notes": (*view.notes, note)})
+            return replace(view, notes=(*view.notes, note))
         return view
 
     # --- files ---------------------------------------------------------------------------
 
     def view_from_file(self, path: Path) -> RecordView:
-        """Verify a document from a file (not stored). `RecordFormatError`/`OSError` on bad input."""
-        item = self.verify_bytes(path.read_bytes())
+        """Verify a document from a file (not stored). `RecordFormatError`/`OSError` on bad
+        input, a file too large to be a document included (refused before it is read)."""
+        item = self.verify_bytes(read_document(path))
         return self._make_view(item.pith_id, {item.document.kind: item}, "file", None)
+
+
+def _copy(item: Verified) -> Copy:
+    return Copy(item.document, item.report.verdict)
+
+
+def _plural(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
