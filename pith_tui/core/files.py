@@ -69,8 +69,12 @@ def read_document(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
 
 
 def _too_large(size: int, limit: int, *, more: bool = False) -> str:
-    shown = "more bytes" if more else f"{size:,} bytes ({size_words(size)})"
-    return f"the file is {shown}, over the {limit:,} byte limit of a Pith document; not read"
+    if more:
+        return f"the file grew past the {limit:,} byte limit of a Pith document as it was read"
+    return (
+        f"the file is {size:,} bytes ({size_words(size)}), over the {limit:,} byte limit of "
+        "a Pith document; not read"
+    )
 
 
 class OutsideFolderError(PithError):

@@ -393,9 +393,10 @@ class Resolver:
             return changed, ""
         latest = history[0]
         since = latest.fetched_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        kept = "copy is" if len(history) == 1 else f"{len(history)} copies are"
         note = (
-            f"the server's text changed since {since}: {latest.changes} (the earlier "
-            f"{_plural(len(history), 'copy is', 'copies are')} kept in the cache)"
+            f"the server's text changed since {since}: {latest.changes} "
+            f"(the earlier {kept} kept in the cache)"
         )
         return changed, note
 
@@ -534,15 +535,22 @@ class Resolver:
                 pith_id, what=what, etag=stored.etag, last_modified=stored.last_modified
             )
         if result.status == 304:
-            self.cache.touch(
-                pith_id,
-                kind,
-                fetched_at=result.fetched_at,
-                etag=result.etag,
-                last_modified=result.last_modified,
-            )
+            self._touch(pith_id, kind, result)
+            notes: list[str] = []
+            if kind == DocKind.RECORD.value:
+                # The record stands, but its bundle gains events (a correction...) on its own.
+                bundle = await self._fetch_bundle_quietly(
+                    pith_id, what, self.cache.get(pith_id, DocKind.BUNDLE.value)
+                )
+                fresh = self._bundle_from(pith_id, bundle, notes)
+                if fresh is not None:
+                    self._store_fetched({DocKind.BUNDLE.value: fresh}, notes)
             view = self.load_cached(pith_id, source="network")
-            return replace(view, fetched_at=result.fetched_at)
+            return replace(
+                view,
+                fetched_at=result.fetched_at,
+                notes=tuple(dict.fromkeys((*view.notes, *notes))),
+            )
         if by_arxiv:
             return await self._from_fetched(None, query, result, "record")
         return await self._from_fetched(
@@ -576,11 +584,18 @@ class Resolver:
         return await self._from_fetched(None, query, result, "record")
 
     async def _fetch_bundle_quietly(
-        self, pith_id: str, what: str
+        self, pith_id: str, what: str, cached: StoredDocument | None = None
     ) -> tuple[FetchResult | None, str]:
-        """The bundle, or (None, why not) — a missing bundle does not fail a lookup."""
+        """The bundle (a 304 when `cached` is still current), or (None, why not) — a missing
+        bundle does not fail a lookup."""
         try:
-            return await self.http.fetch_bundle(pith_id, what=f"the bundle of {what}"), ""
+            result = await self.http.fetch_bundle(
+                pith_id,
+                what=f"the bundle of {what}",
+                etag=cached.etag if cached else None,
+                last_modified=cached.last_modified if cached else None,
+            )
+            return result, ""
         except NotFoundError:
             return None, "record only: no open graph bundle is published for it"
         except FetchError as exc:
@@ -636,31 +651,72 @@ class Resolver:
         item = self._parse_fetched(first, None if first_kind == "record" else first_kind)
         first_kind = item.document.kind
         self._check_answer(item, query, pith_id_hint)
-        items = {first_kind: item}
+        items = {first_kind: (item, first)}
         notes: list[str] = []
-        fetches = {first_kind: first}
-        if first_kind == "record":
+        if first_kind == DocKind.RECORD.value:
             if bundle is None:
-                bundle = await self._fetch_bundle_quietly(item.pith_id, item.document.pith_number)
-            bundle_result, why = bundle
-            if bundle_result is not None:
-                try:
-                    bundle_item = self._parse_fetched(bundle_result, "bundle")
-                    self._check_answer(bundle_item, None, item.pith_id)
-                    items["bundle"] = bundle_item
-                    fetches["bundle"] = bundle_result
-                except FetchError as exc:
-                    notes.append(f"the bundle was not used: {exc}")
-            elif why and not why.startswith("record only"):
+                bundle = await self._fetch_bundle_quietly(
+                    item.pith_id,
+                    item.document.pith_number,
+                    self.cache.get(item.pith_id, DocKind.BUNDLE.value),
+                )
+            fresh = self._bundle_from(item.pith_id, bundle, notes)
+            if fresh is not None:
+                items[DocKind.BUNDLE.value] = fresh
+        shown, changed, older_paper = self._store_fetched(items, notes)
+        if older_paper and query is not None and query.kind == "arxiv":
+            holder = self.find_cached(query)
+            if holder is not None and holder != item.pith_id:
+                view = self.load_cached(holder)  # the arXiv id still leads to the newer record
+                return replace(view, notes=tuple(dict.fromkeys((*view.notes, *notes))))
+        if first_kind == DocKind.RECORD.value and DocKind.BUNDLE.value not in shown:
+            # Not fetched anew (304, or not served now): the view shows the cached one.
+            with contextlib.suppress(CacheError):
+                kept = self._cached_copy(item.pith_id, DocKind.BUNDLE.value)
+                if kept is not None:
+                    shown[DocKind.BUNDLE.value] = kept
+                    if bundle is not None and bundle[0] is None:
+                        notes.append("the server sent no bundle now: showing the cached one")
+        return self._make_view(
+            item.pith_id, shown, "network", first.fetched_at, changed=changed, notes=tuple(notes)
+        )
+
+    def _bundle_from(
+        self, pith_id: str, bundle: tuple[FetchResult | None, str], notes: list[str]
+    ) -> tuple[Verified, FetchResult] | None:
+        """The fetched bundle of `pith_id`, parsed and checked, to be stored; None when there
+        is none to store (not published, not usable, or 304: the cached one is current)."""
+        result, why = bundle
+        if result is None:
+            if why and not why.startswith("record only"):
                 notes.append(why)
-        changed = False
-        older_paper = False
-        for kind, verified in list(items.items()):
+            return None
+        if result.status == 304:
+            self._touch(pith_id, DocKind.BUNDLE.value, result)
+            return None
+        try:
+            verified = self._parse_fetched(result, DocKind.BUNDLE.value)
+            self._check_answer(verified, None, pith_id)
+        except FetchError as exc:
+            notes.append(f"the bundle was not used: {exc}")
+            return None
+        return verified, result
+
+    def _store_fetched(
+        self, items: dict[str, tuple[Verified, FetchResult]], notes: list[str]
+    ) -> tuple[dict[str, Verified], bool, bool]:
+        """Store what was fetched (unless it failed or `succession` refuses it) and say so in
+        `notes`. Returns (what the view shows per kind, changed upstream, an older version of
+        the paper arrived)."""
+        shown: dict[str, Verified] = {}
+        changed = older_paper = False
+        for kind, (verified, fetched) in items.items():
+            shown[kind] = verified
             if verified.report.verdict is Verdict.FAILED:
                 notes.append(f"the {kind} failed verification, so it was not stored in the cache")
                 continue
             try:
-                outcome = self.store(verified, source="network", fetch=fetches[kind])
+                outcome = self.store(verified, source=StoredSource.NETWORK.value, fetch=fetched)
             except CacheError as exc:
                 notes.append(f"not cached: {exc}")
                 continue
@@ -668,17 +724,20 @@ class Resolver:
             if outcome.refused:
                 notes.append(f"the server served {outcome.judgement.why}: kept the cached one")
                 if outcome.kept is not None:
-                    items[kind] = outcome.kept  # the view shows what the cache kept
+                    shown[kind] = outcome.kept  # the view shows what the cache kept
             if outcome.paper is not None:
                 older_paper = True
                 notes.append(f"the server served {outcome.paper.why}: kept the cached one")
-        if older_paper and query is not None and query.kind == "arxiv":
-            holder = self.find_cached(query)
-            if holder is not None and holder != item.pith_id:
-                view = self.load_cached(holder)  # the arXiv id still leads to the newer record
-                return replace(view, notes=tuple(dict.fromkeys((*view.notes, *notes))))
-        return self._make_view(
-            item.pith_id, items, "network", first.fetched_at, changed=changed, notes=tuple(notes)
+        return shown, changed, older_paper
+
+    def _touch(self, pith_id: str, kind: str, result: FetchResult) -> None:
+        """A 304: the cached document is current as of now."""
+        self.cache.touch(
+            pith_id,
+            kind,
+            fetched_at=result.fetched_at,
+            etag=result.etag,
+            last_modified=result.last_modified,
         )
 
     def _with_version_note(self, query: Query, view: RecordView) -> RecordView:
@@ -702,7 +761,3 @@ class Resolver:
 
 def _copy(item: Verified) -> Copy:
     return Copy(item.document, item.report.verdict)
-
-
-def _plural(number: int, one: str, many: str) -> str:
-    return f"{number} {one if number == 1 else many}"

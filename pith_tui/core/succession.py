@@ -21,7 +21,7 @@ Nothing here reads the cache or the network: the callers pass both copies in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
@@ -183,13 +183,20 @@ def what_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, .
             ]
         else:
             paths.append(key)
-    known = [_FIELD_WORDS[path] for path in paths if path in _FIELD_WORDS]
+    order = list(_FIELD_WORDS)
+    known = [
+        _FIELD_WORDS[path] for path in sorted(paths, key=_rank_of(order)) if path in _FIELD_WORDS
+    ]
     other = [path for path in paths if path not in _FIELD_WORDS]
     words = list(dict.fromkeys(known))
     words += [f"the field {path[:40]!r}" for path in other[:_MAX_OTHER_FIELDS]]
     if len(other) > _MAX_OTHER_FIELDS:
         words.append(f"{len(other) - _MAX_OTHER_FIELDS} more field(s)")
     return tuple(words)
+
+
+def _rank_of(order: list[str]) -> Callable[[str], int]:
+    return lambda path: order.index(path) if path in order else len(order)
 
 
 def _rank(verdict: Verdict) -> int:
