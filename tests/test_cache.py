@@ -952,7 +952,12 @@ def _pool_item(parts: tuple[int, str, str, str, int, str, str]) -> PutItem:
 def _dump(cache: Cache) -> dict[str, Any]:
     connection = cache._db.connection
     return {
-        "entries": connection.execute("SELECT * FROM entries ORDER BY pith_id").fetchall(),
+        # all but `id`, the integer key, which follows the order of insertion
+        "entries": connection.execute(
+            "SELECT pith_id, pith_number, arxiv_id, title, authors, verdict, source, fetched_at, "
+            "has_bundle, changed_upstream, search_text, text_changed_at FROM entries "
+            "ORDER BY pith_id"
+        ).fetchall(),
         "aliases": connection.execute("SELECT * FROM aliases ORDER BY 1, 2").fetchall(),
         "documents": connection.execute(
             "SELECT pith_id, kind, canonical_sha256, raw, url, etag, fetched_at, source "

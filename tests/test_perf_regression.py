@@ -27,6 +27,7 @@ import pytest
 from pith_tui.core import canonical, merge
 from pith_tui.core.cache import Cache, PutItem, StoredDocument
 from pith_tui.core.cache import listing as cache_listing
+from pith_tui.core.cache import search as cache_search
 from pith_tui.core.ids import format_pith_number, index_keys, pith_id_from_sha256_hex
 from pith_tui.core.keys import PinnedKey
 from pith_tui.core.model import load_document
@@ -203,9 +204,15 @@ def _rows_examined(cache: Cache, call: Callable[[], object]) -> int:
     return counter[0] - before
 
 
-@pytest.fixture
-def caches(tmp_path: Path) -> Iterator[tuple[Cache, Cache]]:
+@pytest.fixture(params=["index", "scan"])
+def caches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[tuple[Cache, Cache]]:
+    """A 300- and a 3,000-row cache, with the full-text index, or as on a SQLite without FTS5."""
+    if request.param == "scan":
+        monkeypatch.setattr(cache_search, "available", lambda connection: False)
     small, large = _cache_of(tmp_path, 300), _cache_of(tmp_path, 3000)
+    assert large.full_text is (request.param == "index")
     yield small, large
     small.close()
     large.close()
@@ -254,8 +261,15 @@ def test_a_listing_page_is_bounded_work(caches: tuple[Cache, Cache]) -> None:
             rows_small,
             rows_large,
         )
-    # whereas counting a filter reads every row (the check above would catch a page that did)
-    assert _rows_examined(large, lambda: large.count("lovelace")) == 3000
+    # whereas counting a filter reads every row (the check above would catch a page that
+    # did), or with the index only its candidates: the 2,400 rows that hold "lovelace"
+    expected = 2400 if large.full_text else 3000
+    assert _rows_examined(large, lambda: large.count("lovelace")) == expected
+    assert large.count("lovelace") == 2400
+    # a capped count stops after cap + 1 matches, either way
+    assert _rows_examined(large, lambda: large.count_capped("lovelace", cap=100)) <= 130
+    assert str(large.count_capped("lovelace", cap=100)) == "100+"
+    assert str(large.count_capped("lovelace", cap=5000)) == "2,400"
 
 
 def test_a_filter_matching_nothing_reads_the_table_once_in_order(
@@ -268,12 +282,16 @@ def test_a_filter_matching_nothing_reads_the_table_once_in_order(
         examined = _rows_examined(
             large, lambda s=sort: large.entries(filter_text="no such words", sort=s, limit=100)
         )
-        assert examined <= 3000 + 600, (sort, examined)  # the budgeted walk, then one scan
         statements = _statements(
             large, lambda s=sort: large.entries(filter_text="no such words", sort=s, limit=100)
         )
         plan = _plan(large, statements[-1])
-        assert plan.startswith("SCAN entries") and "USING INDEX" not in plan, (sort, plan)
+        if large.full_text:  # the budgeted walk, then the index: no candidate, no row read
+            assert examined <= 600, (sort, examined)
+            assert "VIRTUAL TABLE" in plan and "SCAN entries " not in f"{plan} ", (sort, plan)
+        else:  # the budgeted walk, then one scan
+            assert examined <= 3000 + 600, (sort, examined)
+            assert plan.startswith("SCAN entries") and "USING INDEX" not in plan, (sort, plan)
         assert large.entries(filter_text="no such words", sort=sort, limit=100) == []
     # the fallback gives the rows the index walk gives, in the same order
     monkeypatch.setattr(cache_listing, "FILTER_STEPS", 1000)

@@ -6,7 +6,8 @@ One job per module:
 - `sqlite`: opening the file, probing it, moving a broken one aside, locks, error words;
 - `schema`: the tables, their version and the migration from older versions;
 - `documents`: storing documents and their exact lookup keys, reading them back;
-- `listing`: the cache listing, its sort orders and its filter;
+- `listing`: the cache listing, its sort orders, its filter and counts;
+- `search`: the FTS5 trigram index that makes the filter fast (a scan where SQLite lacks it);
 - `history`: the query history.
 """
 
@@ -21,7 +22,7 @@ from pith_tui.core.cache.documents import (
     StoredDocument,
 )
 from pith_tui.core.cache.history import HISTORY_KEEP
-from pith_tui.core.cache.listing import SORT_COLUMNS, CacheEntry
+from pith_tui.core.cache.listing import COUNT_CAP, SORT_COLUMNS, CacheEntry, Count
 from pith_tui.core.cache.schema import SCHEMA_VERSION
 from pith_tui.core.cache.sqlite import BUSY_TIMEOUT_SECONDS, CACHE_FILE_NAME
 from pith_tui.core.cache.store import ENV_CACHE_DIR, Cache, default_cache_dir
@@ -29,6 +30,7 @@ from pith_tui.core.cache.store import ENV_CACHE_DIR, Cache, default_cache_dir
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
     "CACHE_FILE_NAME",
+    "COUNT_CAP",
     "ENV_CACHE_DIR",
     "HISTORY_KEEP",
     "KINDS",
@@ -37,6 +39,7 @@ __all__ = [
     "VERDICTS",
     "Cache",
     "CacheEntry",
+    "Count",
     "PutItem",
     "PutResult",
     "ReplacedText",

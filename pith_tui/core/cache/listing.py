@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pith_tui.core.cache import search
 from pith_tui.core.cache.schema import parse_time
 
 SORT_COLUMNS = ("pith_number", "arxiv_id", "title", "verdict", "source", "fetched_at")
@@ -100,10 +101,14 @@ def page(
     descending: bool,
     limit: int | None,
     offset: int,
+    *,
+    full_text: bool,
 ) -> list[CacheEntry]:
-    """One page of the listing (see `Cache.entries`)."""
+    """One page of the listing (see `Cache.entries`); `full_text`: the search index may be used."""
     sql, params = entries_query(filter_text, sort, descending, limit, offset)
-    rows = filtered_page(connection, sql, params, filter_text, sort, descending, limit, offset)
+    rows = filtered_page(
+        connection, sql, params, filter_text, sort, descending, limit, offset, full_text=full_text
+    )
     if rows is None:
         rows = connection.execute(sql, params).fetchall()
     return [entry(row) for row in rows]
@@ -118,15 +123,19 @@ def filtered_page(
     descending: bool,
     limit: int | None,
     offset: int,
+    *,
+    full_text: bool = False,
 ) -> list[Any] | None:
     """The rows of a filtered page, or None when the plain query (`sql`) should just run.
 
     Profiled with 100,000 entries: the plain query walks the sort index and reads each row
-    it passes until the page is full. That is quick when many rows match, but when few or
-    none do (an id being typed) it reads every row, in index order: random access, 0.3-0.5 s.
-    So it runs with a budget of VM steps; past it, the matches of one sequential scan are
-    sorted instead (`+column` keeps SQLite off the index). The same rows in the same order
-    either way: every order ends with the unique pith_id.
+    it passes until the page is full. That is quick when many rows match (a short or common
+    needle), but when few or none do (an id being typed) it reads every row, in index
+    order: random access, 0.3-0.5 s. So it runs with a budget of VM steps; past it, the
+    candidates of the full-text index (a needle of 3+ characters, where the index exists)
+    or else the matches of one sequential scan are sorted instead (`+column` keeps SQLite
+    off the sort index). The same rows in the same order every way: each ends with `instr`
+    on the row itself, and every order ends with the unique pith_id.
     """
     where, where_params = filter_clause(filter_text)
     if not where or limit is None or limit <= 0:
@@ -148,6 +157,7 @@ def filtered_page(
     finally:
         connection.set_progress_handler(None, 0)
     unindexed = ", ".join(f"+{term}" for term in order_by(sort, descending).split(", "))
+    where, where_params = _candidates(filter_text, full_text)
     rows = connection.execute(
         f"SELECT {ENTRY_COLUMNS} FROM entries{where} ORDER BY {unindexed} LIMIT ? OFFSET ?",
         [*where_params, limit, max(0, offset)],
@@ -155,10 +165,66 @@ def filtered_page(
     return list(rows)
 
 
-def count(connection: Any, filter_text: str) -> int:
-    """How many entries `page` would list without a limit."""
+def _candidates(filter_text: str, full_text: bool) -> tuple[str, list[Any]]:
+    """The WHERE clause of the rows matching the filter: the index's candidates, checked
+    with `instr`, when the index can answer; else `instr` on every row."""
+    text = needle(filter_text)
     where, params = filter_clause(filter_text)
+    if not full_text or len(text) < search.MIN_NEEDLE:
+        return where, params
+    return (
+        f" WHERE id IN (SELECT rowid FROM {search.INDEX} WHERE {search.INDEX} MATCH ?) "
+        "AND instr(search_text, ?) > 0",
+        [search.match(text), text],
+    )
+
+
+def count(connection: Any, filter_text: str, *, full_text: bool) -> int:
+    """How many entries `page` would list without a limit."""
+    where, params = _candidates(filter_text, full_text)
     return int(connection.execute(f"SELECT count(*) FROM entries{where}", params).fetchone()[0])
+
+
+@dataclass(frozen=True)
+class Count:
+    """A number of entries, exact or "at least" (`capped`): "10,000+" until it is known."""
+
+    value: int
+    capped: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.value:,}+" if self.capped else f"{self.value:,}"
+
+
+COUNT_CAP = 10_000
+
+
+def count_capped(connection: Any, filter_text: str, cap: int, *, full_text: bool) -> Count:
+    """`count`, but it stops at `cap`: `Count(cap, capped=True)` when more match.
+
+    It reads at most `cap` + 1 matching rows (the index streams its candidates in order),
+    so a keystroke that matches most of 100,000 rows costs as little as one that matches
+    few; `count` gives the exact figure afterwards.
+    """
+    cap = max(0, cap)
+    text = needle(filter_text)
+    if not text:
+        source, params = "entries", []
+    elif full_text and len(text) >= search.MIN_NEEDLE:
+        source = (
+            f"{search.INDEX} JOIN entries ON entries.id = {search.INDEX}.rowid "
+            f"WHERE {search.INDEX} MATCH ? AND instr(entries.search_text, ?) > 0"
+        )
+        params = [search.match(text), text]
+    else:
+        where, params = filter_clause(filter_text)
+        source = f"entries{where}"
+    found = int(
+        connection.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {source} LIMIT ?)", [*params, cap + 1]
+        ).fetchone()[0]
+    )
+    return Count(cap, capped=True) if found > cap else Count(found)
 
 
 def entry(row: Sequence[Any]) -> CacheEntry:

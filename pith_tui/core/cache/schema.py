@@ -29,9 +29,10 @@ from pith_tui.core.ids import index_keys, is_pith_id, parse_query
 
 SCHEMA_VERSION = 2
 
-_ENTRIES = """
+_ENTRIES_TABLE = """
 CREATE TABLE IF NOT EXISTS entries (
-    pith_id TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    pith_id TEXT NOT NULL UNIQUE,
     pith_number TEXT NOT NULL,
     arxiv_id TEXT,
     title TEXT NOT NULL DEFAULT '',
@@ -43,7 +44,9 @@ CREATE TABLE IF NOT EXISTS entries (
     changed_upstream INTEGER NOT NULL DEFAULT 0,
     search_text TEXT NOT NULL DEFAULT '',
     text_changed_at TEXT
-);
+)
+"""
+_ENTRIES_INDEXES = """
 CREATE INDEX IF NOT EXISTS entries_by_pith_number ON entries (pith_number, pith_id);
 CREATE INDEX IF NOT EXISTS entries_by_arxiv_id ON entries (arxiv_id, pith_id);
 CREATE INDEX IF NOT EXISTS entries_by_title ON entries (title COLLATE NOCASE, pith_id);
@@ -51,6 +54,10 @@ CREATE INDEX IF NOT EXISTS entries_by_verdict ON entries (verdict, fetched_at, p
 CREATE INDEX IF NOT EXISTS entries_by_source ON entries (source, fetched_at, pith_id);
 CREATE INDEX IF NOT EXISTS entries_by_fetched_at ON entries (fetched_at, pith_id);
 """
+_V1_ENTRY_COLUMNS = (
+    "pith_id, pith_number, arxiv_id, title, authors, verdict, source, fetched_at, has_bundle, "
+    "changed_upstream, search_text"
+)
 _DOCUMENTS = """
 CREATE TABLE IF NOT EXISTS documents (
     id INTEGER PRIMARY KEY,
@@ -152,11 +159,17 @@ def ready(connection: sqlite3.Connection, empty: bool) -> None:
     safe when another process does the same at the same moment."""
     if not empty and _version(connection) == str(SCHEMA_VERSION):
         return
+    # The migration rebuilds `entries`: with foreign keys on, dropping the old table would
+    # delete every document with it. The pragma cannot change inside a transaction.
+    connection.execute("PRAGMA foreign_keys = OFF")
     connection.execute("BEGIN IMMEDIATE")
     try:
         found = _version(connection) if not empty or _has_meta(connection) else "none"
         if found == "none":
-            _run(connection, _OTHERS + _ENTRIES + _DOCUMENTS + _REPLACED + _ALIASES)
+            _run(
+                connection,
+                f"{_OTHERS};{_ENTRIES_TABLE};{_ENTRIES_INDEXES};{_DOCUMENTS};{_REPLACED};{_ALIASES}",
+            )
             connection.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
@@ -171,6 +184,8 @@ def ready(connection: sqlite3.Connection, empty: bool) -> None:
         if connection.in_transaction:
             connection.execute("ROLLBACK")
         raise
+    finally:
+        connection.execute("PRAGMA foreign_keys = ON")
 
 
 def _has_meta(connection: sqlite3.Connection) -> bool:
@@ -191,14 +206,24 @@ def _run(connection: sqlite3.Connection, script: str) -> None:
 def _migrate_1_to_2(connection: sqlite3.Connection) -> None:
     """Version 1 -> 2 in place, inside the caller's transaction; nothing cached is lost.
 
-    New columns and the text-history table are added; documents stay as they are (stored
-    uncompressed, which `encoding` 'identity' says). The lookup keys are derived again by
+    `entries` is rebuilt with an integer key, new columns and the text-history table are
+    added; documents stay as they are (stored uncompressed, which `encoding` 'identity'
+    says). The lookup keys are derived again by
     `ids.index_keys` from what each entry holds: its Pith id, the year of its Pith Number,
     and its arXiv id - which version 1 took from the record's signed source - kept only
     where version 1 gave that entry the arXiv id's key (the latest of several records of
     one paper). The resolver still checks every cache hit against the signed record.
     """
-    connection.execute("ALTER TABLE entries ADD COLUMN text_changed_at TEXT")
+    # `entries` gets a stable integer key (the full-text index is keyed by it), in the same
+    # order; its new column starts empty.
+    connection.execute(_ENTRIES_TABLE.replace("IF NOT EXISTS entries (", "entries_v2 ("))
+    connection.execute(
+        f"INSERT INTO entries_v2 ({_V1_ENTRY_COLUMNS}) SELECT {_V1_ENTRY_COLUMNS} FROM entries "
+        "ORDER BY rowid"
+    )
+    connection.execute("DROP TABLE entries")
+    connection.execute("ALTER TABLE entries_v2 RENAME TO entries")
+    _run(connection, _ENTRIES_INDEXES)
     connection.execute("ALTER TABLE documents ADD COLUMN encoding TEXT NOT NULL DEFAULT 'identity'")
     _run(connection, _REPLACED)
     rows = connection.execute(

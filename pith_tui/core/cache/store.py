@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 
-from pith_tui.core.cache import documents, history, listing, schema
+from pith_tui.core.cache import documents, history, listing, schema, search
 from pith_tui.core.cache.documents import (
     DOC_COLUMNS,
     LATEST_FIRST,
@@ -27,7 +27,7 @@ from pith_tui.core.cache.documents import (
     check_verdict,
     normalise_pith_id,
 )
-from pith_tui.core.cache.listing import ENTRY_COLUMNS, CacheEntry
+from pith_tui.core.cache.listing import COUNT_CAP, ENTRY_COLUMNS, CacheEntry, Count
 from pith_tui.core.cache.sqlite import Database
 from pith_tui.core.errors import CacheError
 from pith_tui.core.ids import PITH_ID_LENGTH, SHORT_LENGTHS, IndexKey, is_pith_id
@@ -57,6 +57,9 @@ class Cache:
         self._db = database
         self._clock = clock
         self.path = database.path
+        with database.reading() as connection:
+            self.full_text = search.ensure(connection, search.available(connection))
+            """Whether the listing filter uses the FTS5 trigram index (else it scans)."""
 
     # ----------------------------------------------------------------- opening
 
@@ -270,7 +273,9 @@ class Cache:
         """
         listing.order_by(sort, descending)  # a bad sort is refused before any read
         with self._db.reading() as connection:
-            return listing.page(connection, filter_text, sort, descending, limit, offset)
+            return listing.page(
+                connection, filter_text, sort, descending, limit, offset, full_text=self.full_text
+            )
 
     def entry(self, pith_id: str) -> CacheEntry | None:
         """One row of the listing, by Pith id (a primary-key lookup), or None."""
@@ -284,7 +289,15 @@ class Cache:
     def count(self, filter_text: str = "") -> int:
         """How many entries `entries(filter_text=...)` would list without a limit."""
         with self._db.reading() as connection:
-            return listing.count(connection, filter_text)
+            return listing.count(connection, filter_text, full_text=self.full_text)
+
+    def count_capped(self, filter_text: str = "", cap: int = COUNT_CAP) -> Count:
+        """`count`, at most `cap`: `Count(10000, capped=True)` ("10,000+") when more match.
+
+        Cheap whatever the filter, for every keystroke; `count` fills the figure in after.
+        """
+        with self._db.reading() as connection:
+            return listing.count_capped(connection, filter_text, cap, full_text=self.full_text)
 
     def verdict_counts(self) -> dict[str, int]:
         """How many entries have each last verdict (an index walk, no row is read)."""
@@ -311,7 +324,10 @@ class Cache:
             connection.execute("DELETE FROM aliases")
             connection.execute("DELETE FROM replaced")
             connection.execute("DELETE FROM documents")
+            indexed = search.detach(connection)  # a fresh index, not one delete per entry
             connection.execute("DELETE FROM entries")
+            if indexed:
+                search.attach(connection)
             return removed
 
     # ----------------------------------------------------------------- history
