@@ -1,6 +1,6 @@
 """Before/after of each optimisation made for issue #6, side by side in one run.
 
-    /work/venv/bin/python benchmarks/bench_fixes.py
+    python benchmarks/bench_fixes.py
 
 Each "before" is the code path the fix replaced, still reachable (the full path-walk
 `canonical._check_tree`, the field-by-field `merge.differences`, a filtered listing as the

@@ -121,9 +121,13 @@ def _file_target(target: str) -> Path | None:
         exists = folder = False
     query = _as_query(target)
     if exists and query is not None:
+        other = next(
+            (form for form in query.forms() if form != target and not Path(form).exists()),
+            query.forms()[-1],
+        )
         raise UsageError(
             f"{target} is both a file here and a record to look up: write ./{target} "
-            f"for the file, or {query.display()} for the record"
+            f"for the file, or {other} for the record"
         )
     if query is not None:
         return None

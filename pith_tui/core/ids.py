@@ -143,6 +143,18 @@ class Query:
         """The key of `GET /pith/{key}.json`: 26-char id, short id or unversioned arXiv id."""
         return self.arxiv_id or self.value
 
+    def forms(self) -> tuple[str, ...]:
+        """Ways to write this query that `parse_query` reads back as it, `display()` first,
+        then URLs (which no file name in a working folder is likely to match)."""
+        if self.kind == "arxiv":
+            suffix = f"v{self.version}" if self.version is not None else ""
+            forms = [f"arXiv:{self.value}{suffix}", f"https://arxiv.org/abs/{self.value}{suffix}"]
+        elif self.year is not None:
+            forms = []  # only the Pith Number itself carries its year
+        else:
+            forms = [f"pith:{self.value}", f"https://pith.science/pith/{self.value}"]
+        return tuple(dict.fromkeys([self.display(), *forms]))
+
     @property
     def index_key(self) -> IndexKey:
         """What the cache finds this query by (see `index_keys` for what a record is found by).

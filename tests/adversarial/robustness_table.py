@@ -21,7 +21,17 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 FUZZ_RESULTS = HERE.parent / "fuzz" / "results.json"
-ORDER = ("tampering", "malformed", "hostile-text", "network", "disk", "property")
+ORDER = (
+    "tampering",
+    "malformed",
+    "hostile-text",
+    "network",
+    "disk",
+    "rollback",
+    "query-grammar",
+    "resources",
+    "property",
+)
 
 
 def read_log(path: Path) -> list[dict[str, Any]]:
