@@ -124,25 +124,23 @@ def main() -> None:
             queries.append((pid, rng.choice(FORMS)(arxiv_of[pid], pid)))
 
         transport = NoNetwork()
-        resolver = Resolver(
-            cache,
-            c.bench_trust(),
-            base_url="http://127.0.0.1:9",
-            transport=transport,
-            clock=lambda: c.FIXED_NOW + timedelta(hours=2),
-        )
+
+        def resolver_of(on: Cache) -> Resolver:
+            return Resolver(
+                on,
+                c.bench_trust(),
+                base_url="http://127.0.0.1:9",
+                transport=transport,
+                clock=lambda: c.FIXED_NOW + timedelta(hours=2),
+            )
+
+        resolver = resolver_of(cache)
         print(
             f"cache: {len(ids)} papers ({cache.count()} entries), {args.lookups} lookups of "
             f"{len(FORMS)} identifier forms"
         )
 
-        plain_resolver = Resolver(
-            plain,
-            c.bench_trust(),
-            base_url="http://127.0.0.1:9",
-            transport=transport,
-            clock=lambda: c.FIXED_NOW + timedelta(hours=2),
-        )
+        plain_resolver = resolver_of(plain)
 
         def run_cached(on: Resolver = resolver) -> tuple[list[float], list[float], list[float]]:
             all_, rec, both = [], [], []

@@ -148,14 +148,8 @@ class Cache:
 
     def get(self, pith_id: str, kind: str) -> StoredDocument | None:
         """The current (latest fetched) document of this kind, or None."""
-        pith_id, kind = normalise_pith_id(pith_id), check_kind(kind)
-        with self._db.reading() as connection:
-            row = connection.execute(
-                f"SELECT {DOC_COLUMNS} FROM documents WHERE pith_id = ? AND kind = ? "
-                f"{LATEST_FIRST} LIMIT 1",
-                (pith_id, kind),
-            ).fetchone()
-        return documents.document(row) if row else None
+        latest = self._documents(pith_id, kind, limit=1)
+        return latest[0] if latest else None
 
     def get_many(self, pith_ids: Iterable[str]) -> dict[str, list[StoredDocument]]:
         """The current document of each kind for many ids: one query per 500 ids.
@@ -170,12 +164,15 @@ class Cache:
 
     def versions(self, pith_id: str, kind: str) -> list[StoredDocument]:
         """Every distinct canonical version kept, newest first."""
+        return self._documents(pith_id, kind, limit=-1)
+
+    def _documents(self, pith_id: str, kind: str, *, limit: int) -> list[StoredDocument]:
         pith_id, kind = normalise_pith_id(pith_id), check_kind(kind)
         with self._db.reading() as connection:
             rows = connection.execute(
                 f"SELECT {DOC_COLUMNS} FROM documents WHERE pith_id = ? AND kind = ? "
-                f"{LATEST_FIRST}",
-                (pith_id, kind),
+                f"{LATEST_FIRST} LIMIT ?",
+                (pith_id, kind, limit),
             ).fetchall()
         return [documents.document(row) for row in rows]
 
