@@ -365,6 +365,7 @@ def test_cache_list_json() -> None:
         assert item["verdict"] == "verified"
         assert item["source"] == "sample"
         assert item["changed_upstream"] is False
+        assert item["text_changed_at"] is None
         assert item["title"]
         assert item["fetched_at"]
 
@@ -669,6 +670,8 @@ def test_cache_import_of_the_same_record_with_other_text_keeps_both_and_says_so(
         f"{other_path}: stored, verified (its text differs from the cached copy (authors, "
         "server claims); the earlier copy is kept)"
     )
+    listed = json.loads(run("cache", "list", "--json")[1])
+    assert [e["text_changed_at"] is not None for e in listed] == [True]
     code, out, _ = run("verify", "--offline", "--json", "2403.00042")
     notes = json.loads(out)["notes"]
     assert any(

@@ -834,6 +834,15 @@ async def test_an_older_version_of_the_paper_does_not_take_its_arxiv_id_back(
     assert lookup(resolver.cache, "2403.00022") == v2_id
     assert lookup(resolver.cache, v1_id) == v1_id  # kept too, by its own id
     assert not resolver.cache.entry(v2_id).changed_upstream  # type: ignore[union-attr]
+    # Asked for by its own id, the older version is what is shown, and said to be older.
+    resolver.cache.remove(v1_id)
+    view = await resolver.resolve(v1_id)
+    assert view.pith_id == v1_id and view.verdict is Verdict.VERIFIED
+    assert (
+        f"this is version 1 of arXiv:2403.00022, older than the cached version 2 "
+        f"({v2['pith_number']}): its arXiv id still leads to the later version"
+    ) in view.notes
+    assert lookup(resolver.cache, "2403.00022") == v2_id
 
 
 async def test_a_pith_number_with_another_year_is_not_that_record(

@@ -77,6 +77,9 @@ def cmd_cache(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                         "fetched_at": e.fetched_at.isoformat(),
                         "has_bundle": e.has_bundle,
                         "changed_upstream": e.changed_upstream,
+                        "text_changed_at": (
+                            e.text_changed_at.isoformat() if e.text_changed_at else None
+                        ),
                     }
                     for e in entries
                 ],

@@ -664,11 +664,18 @@ class Resolver:
             if fresh is not None:
                 items[DocKind.BUNDLE.value] = fresh
         shown, changed, older_paper = self._store_fetched(items, notes)
-        if older_paper and query is not None and query.kind == "arxiv":
-            holder = self.find_cached(query)
+        if older_paper is not None:
+            holder = (
+                self.find_cached(query) if query is not None and query.kind == "arxiv" else None
+            )
             if holder is not None and holder != item.pith_id:
-                view = self.load_cached(holder)  # the arXiv id still leads to the newer record
+                # Asked by arXiv id: it still leads to the newer record, which is shown.
+                notes.append(f"the server served {older_paper.why}: kept the cached one")
+                view = self.load_cached(holder)
                 return replace(view, notes=tuple(dict.fromkeys((*view.notes, *notes))))
+            notes.append(
+                f"this is {older_paper.why}: its arXiv id still leads to the later version"
+            )
         if first_kind == DocKind.RECORD.value and DocKind.BUNDLE.value not in shown:
             # Not fetched anew (304, or not served now): the view shows the cached one.
             with contextlib.suppress(CacheError):
@@ -704,12 +711,13 @@ class Resolver:
 
     def _store_fetched(
         self, items: dict[str, tuple[Verified, FetchResult]], notes: list[str]
-    ) -> tuple[dict[str, Verified], bool, bool]:
+    ) -> tuple[dict[str, Verified], bool, Judgement | None]:
         """Store what was fetched (unless it failed or `succession` refuses it) and say so in
-        `notes`. Returns (what the view shows per kind, changed upstream, an older version of
-        the paper arrived)."""
+        `notes`. Returns (what the view shows per kind, changed upstream, the judgement when
+        it is an older version of a paper whose arXiv id another cached record holds)."""
         shown: dict[str, Verified] = {}
-        changed = older_paper = False
+        changed = False
+        older_paper: Judgement | None = None
         for kind, (verified, fetched) in items.items():
             shown[kind] = verified
             if verified.report.verdict is Verdict.FAILED:
@@ -725,9 +733,7 @@ class Resolver:
                 notes.append(f"the server served {outcome.judgement.why}: kept the cached one")
                 if outcome.kept is not None:
                     shown[kind] = outcome.kept  # the view shows what the cache kept
-            if outcome.paper is not None:
-                older_paper = True
-                notes.append(f"the server served {outcome.paper.why}: kept the cached one")
+            older_paper = outcome.paper or older_paper
         return shown, changed, older_paper
 
     def _touch(self, pith_id: str, kind: str, result: FetchResult) -> None:
