@@ -1144,3 +1144,22 @@ def test_get_many_reads_500_ids_per_query(cache: Cache) -> None:
         cache._db.connection.set_trace_callback(None)
     assert sum(s.lstrip().upper().startswith("SELECT") for s in statements) == 3
     assert all(got[item.doc.pith_id] == [item.doc] for item in items)
+
+
+def test_a_put_judged_against_a_document_that_changed_meanwhile_writes_nothing(
+    cache: Cache,
+) -> None:
+    from pith_tui.core.cache import CacheChanged, raw_digest
+
+    first = synthetic_item(1, raw=b'{"first": 1}')
+    assert put_item(cache, dataclasses.replace(first, replaces="")) == PutResult(False)
+    second = synthetic_item(1, raw=b'{"second": 2}', fetched_at=T0 + timedelta(hours=1))
+    with pytest.raises(CacheChanged, match="changed while this one was checked"):
+        cache.put_many([dataclasses.replace(second, replaces=raw_digest(b"something else"))])
+    with pytest.raises(CacheChanged):
+        cache.put_many([dataclasses.replace(second, replaces="")])  # one is there now
+    got = cache.get(first.doc.pith_id, "record")
+    assert got is not None and got.raw == b'{"first": 1}'
+    cache.put_many([dataclasses.replace(second, replaces=raw_digest(b'{"first": 1}'))])
+    got = cache.get(first.doc.pith_id, "record")
+    assert got is not None and got.raw == b'{"second": 2}'

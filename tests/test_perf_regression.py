@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -185,20 +186,22 @@ def _vm_steps(cache: Cache, call: Callable[[], object]) -> int:
 
 
 def _rows_examined(cache: Cache, call: Callable[[], object]) -> int:
-    """How many rows the filter was tested on: SQLite's `instr` replaced, on this connection,
-    by a counting twin (it stays: SQLite's own cannot be put back)."""
-    counter = getattr(cache, "_test_instr_calls", None)
+    """How many rows the filter was tested on: SQLite's `glob` (the filter's substring test)
+    replaced, on this connection, by a counting twin (it stays: SQLite's own cannot be put
+    back). The twin reads the listing's patterns only: `*text*`, wildcards as `[c]`."""
+    counter = getattr(cache, "_test_glob_calls", None)
     if counter is None:
         counter = [0]
 
-        def instr(haystack: Any, needle: Any) -> int | None:
+        def glob(pattern: Any, haystack: Any) -> int | None:
             counter[0] += 1
-            if haystack is None or needle is None:
+            if haystack is None or pattern is None:
                 return None
-            return str(haystack).find(str(needle)) + 1
+            text = re.sub(r"\[(.)\]", r"\1", str(pattern)[1:-1])
+            return int(text in str(haystack))
 
-        cache._db.connection.create_function("instr", 2, instr, deterministic=True)
-        cache._test_instr_calls = counter  # type: ignore[attr-defined]
+        cache._db.connection.create_function("glob", 2, glob, deterministic=True)
+        cache._test_glob_calls = counter  # type: ignore[attr-defined]
     before = counter[0]
     call()
     return counter[0] - before

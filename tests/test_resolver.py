@@ -925,3 +925,47 @@ def test_a_start_from_the_cache_imports_no_network_stack(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == loaded
+
+
+async def test_a_newer_bundle_stored_by_another_process_meanwhile_is_not_rolled_back(
+    make_resolver: Build, server: FakePith, tmp_path: Path
+) -> None:
+    """Judged against the cached bundle, stored after another process put a newer one: the
+    put is refused by the cache, judged again, and now it is the older one."""
+    base = make_bundle("2403.00025", extra_events=("correction",))
+    pith_id = server.publish(bundle=base)
+    resolver = make_resolver(server)
+    await resolver.resolve(pith_id)
+
+    def grown(*types: str) -> dict[str, Any]:
+        bigger = copy.deepcopy(base)
+        for index, event_type in enumerate(types):
+            bigger["events"].append(
+                signing.make_event(event_type, base["pith_number"], {"n": index})
+            )
+        bigger["built_at"] = f"2026-06-0{5 + len(types)}T00:00:00Z"
+        return signing.restate_bundle(bigger)
+
+    ours, theirs = grown("storage_attestation"), grown("storage_attestation", "mirror_hint")
+    other_process = Resolver(
+        Cache.open(resolver.cache.path.parent), signing.test_trust(), base_url=BASE, offline=True
+    )
+    real_put = resolver.cache.put
+    raced: list[bool] = []
+
+    def put_after_the_other_process(*args: Any, **kwargs: Any) -> Any:
+        if not raced:
+            raced.append(True)
+            assert other_process.store(
+                other_process.verify_bytes(dumps(theirs)), source="file"
+            ).stored
+        return real_put(*args, **kwargs)
+
+    resolver.cache.put = put_after_the_other_process  # type: ignore[method-assign]
+    outcome = resolver.store(resolver.verify_bytes(dumps(ours)), source="network")
+    other_process.cache.close()
+
+    assert raced and not outcome.stored and outcome.judgement.relation.value == "rollback"
+    assert "lacks 1 event the cached one has: mirror_hint" in outcome.judgement.why
+    kept = resolver.cache.get(pith_id, "bundle")
+    assert kept is not None and kept.raw == dumps(theirs)

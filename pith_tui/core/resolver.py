@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from pith_tui.core import urls
-from pith_tui.core.cache import Cache, StoredDocument
+from pith_tui.core.cache import Cache, CacheChanged, StoredDocument, raw_digest
 from pith_tui.core.canonical import canonical_sha256
 from pith_tui.core.errors import (
     CacheError,
@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # the network stack is imported when the network is first use
     from pith_tui.core.client import FetchResult, PithHttpClient, Timeouts
 
 DEFAULT_TTL = timedelta(hours=24)
+_STORE_ATTEMPTS = 3  # judgements against a cached copy another process keeps changing
 
 
 @dataclass(frozen=True)
@@ -267,10 +268,6 @@ class Resolver:
         if item.report.verdict is Verdict.FAILED:
             raise CacheError("a document that fails verification is not stored")
         doc = item.document
-        cached = self._cached_copy(item.pith_id, doc.kind)
-        judgement = judge(_copy(cached) if cached is not None else None, _copy(item))
-        if judgement.refused:
-            return Stored(False, judgement, kept=cached)
         fields = index_fields(doc, item.pith_id)
         paper = self._paper_refusal(item, fields["keys"])
         if paper is not None:
@@ -286,21 +283,38 @@ class Resolver:
             fetched_at=fetch.fetched_at if fetch else self.now(),
             source=source,
         )
-        result = self.cache.put(
-            stored,
-            verdict=item.report.verdict.value,
-            text_changed=", ".join(judgement.changes),
-            **fields,
+        for _attempt in range(_STORE_ATTEMPTS):
+            current = self.cache.get(item.pith_id, doc.kind)
+            cached = self._verified(current, item.pith_id)
+            judgement = judge(_copy(cached) if cached is not None else None, _copy(item))
+            if judgement.refused:
+                return Stored(False, judgement, kept=cached)
+            try:
+                result = self.cache.put(
+                    stored,
+                    verdict=item.report.verdict.value,
+                    text_changed=", ".join(judgement.changes),
+                    replaces=raw_digest(current.raw if current is not None else None),
+                    **fields,
+                )
+            except CacheChanged:
+                continue  # another process stored this kind meanwhile: judge again
+            return Stored(
+                True, judgement, result.changed_upstream, paper=paper[1] if paper else None
+            )
+        raise CacheError(
+            f"the cached {doc.kind} kept changing while this one was being stored; try again"
         )
-        return Stored(True, judgement, result.changed_upstream, paper=paper[1] if paper else None)
 
     def _cached_copy(self, pith_id: str, kind: str) -> Verified | None:
         """The cached document of this kind, verified now; None if absent or unreadable."""
-        current = self.cache.get(pith_id, kind)
-        if current is None:
+        return self._verified(self.cache.get(pith_id, kind), pith_id)
+
+    def _verified(self, stored: StoredDocument | None, pith_id: str) -> Verified | None:
+        if stored is None:
             return None
         try:
-            cached = self.verify_bytes(current.raw)
+            cached = self.verify_bytes(stored.raw)
         except RecordFormatError:
             return None  # damaged on disk: the arriving copy repairs it
         return cached if cached.pith_id == pith_id else None

@@ -16,10 +16,12 @@ from __future__ import annotations
 from pith_tui.core.cache.documents import (
     KINDS,
     VERDICTS,
+    CacheChanged,
     PutItem,
     PutResult,
     ReplacedText,
     StoredDocument,
+    raw_digest,
 )
 from pith_tui.core.cache.history import HISTORY_KEEP
 from pith_tui.core.cache.listing import COUNT_CAP, SORT_COLUMNS, CacheEntry, Count
@@ -38,6 +40,7 @@ __all__ = [
     "SORT_COLUMNS",
     "VERDICTS",
     "Cache",
+    "CacheChanged",
     "CacheEntry",
     "Count",
     "PutItem",
@@ -45,4 +48,5 @@ __all__ = [
     "ReplacedText",
     "StoredDocument",
     "default_cache_dir",
+    "raw_digest",
 ]

@@ -8,6 +8,7 @@ takes it over, which is how an arXiv id moving to another Pith id shows (`change
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -18,6 +19,7 @@ from typing import Any
 from pith_tui.core.cache.listing import search_text
 from pith_tui.core.cache.schema import parse_time, time_text
 from pith_tui.core.canonical import MAX_DOCUMENT_BYTES
+from pith_tui.core.errors import CacheError
 from pith_tui.core.ids import is_pith_id
 from pith_tui.core.vocab import DocKind, Verdict
 
@@ -80,7 +82,10 @@ class PutItem:
     `keys`: the exact lookup keys (`ids.index_keys`); `search_terms`: more text the listing
     filter matches (the arXiv id with its version, the DOI). `text_changed`: non-empty when
     this copy has the hash of the cached one but other unsigned text; it says what differs
-    ("authors, citations"), and the cached copy moves to the text history.
+    ("authors, citations"), and the cached copy moves to the text history. `replaces`: the
+    `raw_digest` of the current document of this kind that the caller judged this one
+    against ("" for none); if another process changed it meanwhile, the put raises
+    `CacheChanged` and nothing is written. None: no such check.
     """
 
     doc: StoredDocument
@@ -92,6 +97,16 @@ class PutItem:
     arxiv_id: str | None = None
     verdict: str = "unknown"
     text_changed: str = ""
+    replaces: str | None = None
+
+
+class CacheChanged(CacheError):
+    """The cached document a put was judged against changed meanwhile (another process)."""
+
+
+def raw_digest(raw: bytes | None) -> str:
+    """What `PutItem.replaces` names a cached document by: sha256 of its bytes ("" for none)."""
+    return "" if raw is None else hashlib.sha256(raw).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -181,6 +196,16 @@ def put_one(connection: Any, prepared: Prepared) -> PutResult:
     """The body of `Cache.put`, inside the caller's write transaction."""
     item, doc = prepared.item, prepared.item.doc
     pith_id, fetched_at = prepared.pith_id, prepared.fetched_at
+    if item.replaces is not None:
+        current = connection.execute(
+            f"SELECT raw, encoding FROM documents WHERE pith_id = ? AND kind = ? {LATEST_FIRST} "
+            "LIMIT 1",
+            (pith_id, doc.kind),
+        ).fetchone()
+        if raw_digest(decode(*current) if current else None) != item.replaces:
+            raise CacheChanged(
+                f"the cached {doc.kind} of pith:{pith_id[:8]} changed while this one was checked"
+            )
 
     row = connection.execute(
         "SELECT pith_number, arxiv_id, title, authors, verdict, source, fetched_at, has_bundle, "

@@ -4,6 +4,10 @@ Each sort column has an index (see `schema`), so a page of the listing is an ind
 never reads every row. The filter is a case-insensitive substring of an entry's
 `search_text` (its Pith id and number, arXiv id and DOI, title and authors, lower-cased,
 one per line, runs of spaces collapsed), so a filter term never spans two fields.
+
+Both sides are lower-cased, so the test is a case-sensitive GLOB `*needle*` (its wildcards
+escaped): the same as `instr(search_text, needle) > 0`, and measured twice as fast, since
+`instr` counts characters and GLOB only compares them.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ ENTRY_COLUMNS = (
     "pith_id, pith_number, arxiv_id, title, authors, verdict, source, fetched_at, "
     "has_bundle, changed_upstream, text_changed_at"
 )
-_SURROGATE = re.compile("[\ud800-\udfff]")  # SQLite cannot bind such text
+# SQLite cannot bind a lone surrogate, and a GLOB pattern ends at a NUL: both are stored and
+# searched as U+FFFD.
+_UNBINDABLE = re.compile("[\x00\ud800-\udfff]")
 
 # A filtered page first walks the sort index for at most this many SQLite VM steps (about
 # 5 per row passed, so ~4,000 rows); see `filtered_page`.
@@ -57,18 +63,27 @@ class CacheEntry:
     text_changed_at: datetime | None = None  # when the server's unsigned text last changed
 
 
+def _folded(text: str) -> str:
+    return _UNBINDABLE.sub("\ufffd", " ".join(text.lower().split()))
+
+
 def search_text(parts: Iterable[str | None]) -> str:
     """Lower-case, newline-separated, de-duplicated: a filter term never spans two fields."""
     seen: dict[str, None] = {}
     for part in parts:
         if part:
-            seen.setdefault(" ".join(part.lower().split()), None)
+            seen.setdefault(_folded(part), None)
     return "\n".join(seen)
 
 
 def needle(filter_text: str) -> str:
     """The filter as `search_text` spells it: lower-case, runs of spaces collapsed."""
-    return _SURROGATE.sub("\ufffd", " ".join(filter_text.lower().split()))
+    return _folded(filter_text)
+
+
+def glob_pattern(text: str) -> str:
+    """`*text*` with GLOB's own characters (`*`, `?`, `[`) made literal."""
+    return "*" + "".join(f"[{c}]" if c in "*?[" else c for c in text) + "*"
 
 
 def filter_clause(filter_text: str) -> tuple[str, list[Any]]:
@@ -76,7 +91,7 @@ def filter_clause(filter_text: str) -> tuple[str, list[Any]]:
     text = needle(filter_text)
     if not text:
         return "", []
-    return " WHERE instr(search_text, ?) > 0", [text]
+    return " WHERE search_text GLOB ?", [glob_pattern(text)]
 
 
 def order_by(sort: str, descending: bool) -> str:
@@ -134,8 +149,8 @@ def filtered_page(
     order: random access, 0.3-0.5 s. So it runs with a budget of VM steps; past it, the
     candidates of the full-text index (a needle of 3+ characters, where the index exists)
     or else the matches of one sequential scan are sorted instead (`+column` keeps SQLite
-    off the sort index). The same rows in the same order every way: each ends with `instr`
-    on the row itself, and every order ends with the unique pith_id.
+    off the sort index). The same rows in the same order every way: each ends with the
+    substring test on the row itself, and every order ends with the unique pith_id.
     """
     where, where_params = filter_clause(filter_text)
     if not where or limit is None or limit <= 0:
@@ -167,15 +182,15 @@ def filtered_page(
 
 def _candidates(filter_text: str, full_text: bool) -> tuple[str, list[Any]]:
     """The WHERE clause of the rows matching the filter: the index's candidates, checked
-    with `instr`, when the index can answer; else `instr` on every row."""
+    with the substring test, when the index can answer; else the test on every row."""
     text = needle(filter_text)
     where, params = filter_clause(filter_text)
     if not full_text or len(text) < search.MIN_NEEDLE:
         return where, params
     return (
         f" WHERE id IN (SELECT rowid FROM {search.INDEX} WHERE {search.INDEX} MATCH ?) "
-        "AND instr(search_text, ?) > 0",
-        [search.match(text), text],
+        "AND search_text GLOB ?",
+        [search.match(text), glob_pattern(text)],
     )
 
 
@@ -213,9 +228,9 @@ def count_capped(connection: Any, filter_text: str, cap: int, *, full_text: bool
     elif full_text and len(text) >= search.MIN_NEEDLE:
         source = (
             f"{search.INDEX} JOIN entries ON entries.id = {search.INDEX}.rowid "
-            f"WHERE {search.INDEX} MATCH ? AND instr(entries.search_text, ?) > 0"
+            f"WHERE {search.INDEX} MATCH ? AND entries.search_text GLOB ?"
         )
-        params = [search.match(text), text]
+        params = [search.match(text), glob_pattern(text)]
     else:
         where, params = filter_clause(filter_text)
         source = f"entries{where}"

@@ -3,7 +3,8 @@
 The filter is a substring of an entry's `search_text`. Without an index every keystroke
 reads every row (100,000 rows: p99 about 200 ms). The trigram index finds the rows that
 hold every three-letter piece of a filter of three letters or more; the listing then keeps
-only those whose text really contains it (`instr`), so results are exactly the scan's.
+only those whose text really contains it, so results are exactly the scan's (the index
+folds case more widely than Python: `ſ` is an `s` to it).
 
 The index is an external-content FTS5 table over `entries` (keyed by `entries.id`, which
 VACUUM never renumbers), kept in step by triggers. Whether this SQLite has FTS5 and the

@@ -115,6 +115,7 @@ class Cache:
         arxiv_id: str | None = None,
         verdict: str = "unknown",
         text_changed: str = "",
+        replaces: str | None = None,
     ) -> PutResult:
         """Store one document and its lookup keys, in one transaction.
 
@@ -123,7 +124,8 @@ class Cache:
         then stays set on the entry. Title, authors and arXiv id left empty keep what the
         entry has. The default verdict "unknown" keeps the entry's last verdict, unless the
         document changed upstream, which makes the old verdict meaningless. `text_changed`
-        (see `PutItem`) keeps the copy this one replaces in the text history.
+        (see `PutItem`) keeps the copy this one replaces in the text history; `replaces`
+        makes the put conditional on the current document (`CacheChanged` if it moved).
         """
         item = PutItem(
             doc,
@@ -135,6 +137,7 @@ class Cache:
             arxiv_id,
             verdict,
             text_changed,
+            replaces,
         )
         prepared = documents.prepare(item)
         with self._db.writing() as connection:
