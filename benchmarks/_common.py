@@ -27,9 +27,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from pith_tui.core.cache import SCHEMA_VERSION, Cache, PutItem, StoredDocument  # noqa: E402
+from pith_tui.core.indexing import index_fields  # noqa: E402
 from pith_tui.core.keys import TrustStore, key_from_json  # noqa: E402
 from pith_tui.core.model import parse_document  # noqa: E402
-from pith_tui.core.resolver import index_fields  # noqa: E402
 from tests.signing import (  # noqa: E402
     TEST_KEY,
     TEST_KEY_ID,

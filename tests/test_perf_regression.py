@@ -30,9 +30,10 @@ from pith_tui.core.cache import Cache, PutItem, StoredDocument
 from pith_tui.core.cache import listing as cache_listing
 from pith_tui.core.cache import search as cache_search
 from pith_tui.core.ids import format_pith_number, index_keys, pith_id_from_sha256_hex
+from pith_tui.core.indexing import index_fields
 from pith_tui.core.keys import PinnedKey
 from pith_tui.core.model import load_document
-from pith_tui.core.resolver import Resolver, index_fields
+from pith_tui.core.resolver import Resolver
 from pith_tui.core.verify import Verdict, verify
 from tests.signing import EXTRA_EVENT_TYPES, dumps, make_bundle, make_record
 from tests.signing import test_trust as signing_trust

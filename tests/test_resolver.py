@@ -28,7 +28,8 @@ from pith_tui.core.errors import (
     NotFoundError,
     NotPithDocumentError,
 )
-from pith_tui.core.resolver import Resolver, index_fields, verify_bytes
+from pith_tui.core.indexing import index_fields
+from pith_tui.core.resolver import Resolver, verify_bytes
 from pith_tui.core.session import open_session
 from pith_tui.core.verify import Status, Verdict
 from tests import signing

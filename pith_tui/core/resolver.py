@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING
 
 from pith_tui.core import urls
 from pith_tui.core.cache import Cache, CacheChanged, StoredDocument, raw_digest
@@ -29,17 +29,15 @@ from pith_tui.core.errors import (
 )
 from pith_tui.core.files import read_document
 from pith_tui.core.ids import (
-    ARXIV_DOI_PREFIX,
     Query,
     format_pith_number,
     format_short_number,
-    index_keys,
     is_pith_id,
     parse_query,
     pith_id_from_sha256_hex,
     signed_arxiv_id,
-    year_of,
 )
+from pith_tui.core.indexing import answers, index_fields, signed_source, signed_year
 from pith_tui.core.keys import TrustStore
 from pith_tui.core.model import Bundle, Document, NumberRecord, load_document
 from pith_tui.core.samples import sample_documents
@@ -78,65 +76,6 @@ def verify_bytes(raw: bytes, trust: TrustStore, *, now: datetime | None = None) 
     """Parse strictly and verify; `RecordFormatError` when it is not a Pith document."""
     document = load_document(raw)
     return Verified(document, verify(document, trust, now=now), raw)
-
-
-class IndexFields(TypedDict):
-    """The keyword arguments of `Cache.put` that describe a document for lookups and the listing."""
-
-    pith_number: str
-    keys: frozenset[str]
-    search_terms: list[str]
-    title: str
-    authors: str
-    arxiv_id: str
-
-
-def signed_source(doc: Document) -> Mapping[str, Any]:
-    """The signed `canonical_record.source` ({kind, id, version}); empty if malformed."""
-    source = doc.canonical_record.get("source")
-    return source if isinstance(source, Mapping) else {}
-
-
-def signed_year(doc: Document) -> int | None:
-    """The year of the signed `submitted_at`: the year of the record's Pith Number."""
-    metadata = doc.canonical_record.get("metadata")
-    return year_of(metadata.get("submitted_at")) if isinstance(metadata, Mapping) else None
-
-
-def index_fields(doc: Document, pith_id: str) -> IndexFields:
-    """What the cache indexes for a document: the exact keys `ids.index_keys` derives from
-    its signed parts, the text the listing filter matches, title, authors, arXiv id."""
-    source = signed_source(doc)
-    kind, source_id = source.get("kind"), source.get("id")
-    arxiv_id = signed_arxiv_id(kind, source_id)
-    terms = []
-    if arxiv_id is not None:
-        version = source.get("version")
-        if isinstance(version, int) and not isinstance(version, bool):
-            terms.append(f"{source_id}v{version}")
-        terms.append(ARXIV_DOI_PREFIX + arxiv_id)
-    return {
-        "pith_number": doc.pith_number,
-        "keys": index_keys(pith_id, signed_year(doc), str(kind), str(source_id)),
-        "search_terms": terms,
-        "title": doc.paper.title,
-        "authors": doc.paper.authors_text,
-        "arxiv_id": str(source_id) if source_id is not None else "",
-    }
-
-
-def answers(query: Query, doc: Document, pith_id: str) -> bool:
-    """Whether a verified document is the record `query` asks for, by what it signs.
-
-    An arXiv id or DOI is answered only by a record whose signed source is that arXiv paper;
-    a full Pith Number only by the record of that id whose signed year is that year.
-    """
-    if query.kind == "arxiv":
-        source = signed_source(doc)
-        return signed_arxiv_id(source.get("kind"), source.get("id")) == query.arxiv_id
-    if query.kind == "short":
-        return pith_id.startswith(query.value)
-    return pith_id == query.value and query.year in (None, signed_year(doc))
 
 
 @dataclass(frozen=True)
