@@ -57,6 +57,7 @@ class Cache:
         self._db = database
         self._clock = clock
         self.path = database.path
+        self._counts = listing.CountMemo()  # the last filtered page's count, for its count
         with database.reading() as connection:
             self.full_text = search.ensure(connection, search.available(connection))
             """Whether the listing filter uses the FTS5 trigram index (else it scans)."""
@@ -274,7 +275,14 @@ class Cache:
         listing.order_by(sort, descending)  # a bad sort is refused before any read
         with self._db.reading() as connection:
             return listing.page(
-                connection, filter_text, sort, descending, limit, offset, full_text=self.full_text
+                connection,
+                filter_text,
+                sort,
+                descending,
+                limit,
+                offset,
+                full_text=self.full_text,
+                memo=self._counts,
             )
 
     def entry(self, pith_id: str) -> CacheEntry | None:
@@ -289,15 +297,21 @@ class Cache:
     def count(self, filter_text: str = "") -> int:
         """How many entries `entries(filter_text=...)` would list without a limit."""
         with self._db.reading() as connection:
-            return listing.count(connection, filter_text, full_text=self.full_text)
+            return listing.count(
+                connection, filter_text, full_text=self.full_text, memo=self._counts
+            )
 
     def count_capped(self, filter_text: str = "", cap: int = COUNT_CAP) -> Count:
         """`count`, at most `cap`: `Count(10000, capped=True)` ("10,000+") when more match.
 
         Cheap whatever the filter, for every keystroke; `count` fills the figure in after.
+        Ask for the page first: a filter few entries match is then counted by the page's
+        own query, not by a second pass over every entry.
         """
         with self._db.reading() as connection:
-            return listing.count_capped(connection, filter_text, cap, full_text=self.full_text)
+            return listing.count_capped(
+                connection, filter_text, cap, full_text=self.full_text, memo=self._counts
+            )
 
     def verdict_counts(self) -> dict[str, int]:
         """How many entries have each last verdict (an index walk, no row is read)."""
