@@ -192,13 +192,16 @@ def main() -> None:
     now_cost: list[float] = []
     before_cost: list[float] = []
     exact_cost: list[float] = []
+    now_cpu: list[float] = []
+    before_cpu: list[float] = []
     slowest = (0.0, "")
     for index, text in enumerate(keystrokes):
         runs: dict[str, list[float]] = {"now": [], "before": [], "exact": []}
+        cpu: dict[str, list[float]] = {"now": [], "before": []}
         for _ in range(args.repeat):
             order = ("now", "before") if index % 2 else ("before", "now")  # interleaved A/B
             for which in order:
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 if which == "now":  # the page first: a rare filter's scan counts it too
                     rows = cache.entries(filter_text=text, limit=100)
                     shown = cache.count_capped(text)
@@ -206,6 +209,7 @@ def main() -> None:
                     total = scan.count(text)
                     old_rows = scan.entries(filter_text=text, limit=100)
                 runs[which].append(time.perf_counter() - started)
+                cpu[which].append(time.process_time() - started_cpu)
             started = time.perf_counter()
             exact = exact_counter.count(text)  # its own connection: no page's figure to reuse
             runs["exact"].append(time.perf_counter() - started)
@@ -214,6 +218,8 @@ def main() -> None:
         now_cost.append(c.median(runs["now"]))
         before_cost.append(c.median(runs["before"]))
         exact_cost.append(c.median(runs["exact"]))
+        now_cpu.append(c.median(cpu["now"]))
+        before_cpu.append(c.median(cpu["before"]))
         slowest = max(slowest, (now_cost[-1], f"{text!r}: {shown} matches"))
     print(f"filter keystrokes: {len(keystrokes)} (median of {args.repeat} per keystroke)")
     print(
@@ -223,6 +229,8 @@ def main() -> None:
     print(f"  exact count after the page (FTS5):     {c.summary_ms(exact_cost)}")
     ratio = c.percentile(now_cost, 99) / c.percentile(before_cost, 99)
     print(f"  p99 now / before: {ratio:.2f}")
+    print(f"  CPU time, now:    {c.summary_ms(now_cpu)}")
+    print(f"  CPU time, before: {c.summary_ms(before_cpu)}")
     scan.close()
     exact_counter.close()
 
