@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pith_tui.core.cache import Cache, PutItem, StoredDocument  # noqa: E402
+from pith_tui.core.cache import SCHEMA_VERSION, Cache, PutItem, StoredDocument  # noqa: E402
+from pith_tui.core.indexing import index_fields  # noqa: E402
 from pith_tui.core.keys import TrustStore, key_from_json  # noqa: E402
 from pith_tui.core.model import parse_document  # noqa: E402
-from pith_tui.core.resolver import index_fields  # noqa: E402
 from tests.signing import (  # noqa: E402
     TEST_KEY,
     TEST_KEY_ID,
@@ -258,8 +258,12 @@ def fill_cache(cache: Cache, items: Iterator[PutItem], *, batch: int = 2000) -> 
 
 
 def dataset(name: str, build) -> Path:  # type: ignore[no-untyped-def]
-    """`BENCH_DIR/name`, built by `build(folder)` unless a finished copy is there."""
-    folder = BENCH_DIR / name
+    """`BENCH_DIR/name-schema<N>`, built by `build(folder)` unless a finished copy is there.
+
+    The cache's schema version is in the folder name: a dataset written by another version
+    is never reused (opening it would migrate, or move aside, a file others may be using).
+    """
+    folder = BENCH_DIR / f"{name}-schema{SCHEMA_VERSION}"
     if (folder / "DONE").is_file():
         return folder
     if folder.exists():

@@ -1,6 +1,6 @@
 """Target 2 (app): query typed in the lookup box -> the record's panes painted, p50/p99.
 
-    /work/venv/bin/python benchmarks/bench_app_lookup.py [--lookups 300]
+    python benchmarks/bench_app_lookup.py [--lookups 300]
 
 Runs `PithApp` under Textual's `run_test` (headless, 120x40) on a copy of the 2,000-paper
 lookup cache (every entry fresh; the HTTP transport raises and counts requests: must be 0).

@@ -4,7 +4,7 @@ Each generated bundle (record_created + graph_snapshot) carries 4 signatures: th
 2 events and the bundle signature. The limit is PyNaCl's Ed25519 verify rate measured here,
 in the same run: bundles/s limit = signatures/s / 4. Target: >= 60% of it on one core.
 
-    /work/venv/bin/python benchmarks/bench_bulk_verify.py [--count 10000] [--repeat 3]
+    python benchmarks/bench_bulk_verify.py [--count 10000] [--repeat 3]
 
 Measures, each `--repeat` times (median reported):
 - the Ed25519 verify rate (PyNaCl `VerifyKey.verify`, 32-byte digests, distinct signatures);

@@ -1,6 +1,6 @@
 """Target 4 (app): the cache review screen over 100,000 cached records.
 
-    /work/venv/bin/python benchmarks/bench_cache_screen.py [--records 100000]
+    python benchmarks/bench_cache_screen.py [--records 100000]
 
 Runs `PithApp` under Textual's `run_test` (headless, 120x40) on the big dataset of
 bench_big_cache.py (read only: nothing here writes to it), in its own process so that its

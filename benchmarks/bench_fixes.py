@@ -1,6 +1,6 @@
 """Before/after of each optimisation made for issue #6, side by side in one run.
 
-    /work/venv/bin/python benchmarks/bench_fixes.py
+    python benchmarks/bench_fixes.py
 
 Each "before" is the code path the fix replaced, still reachable (the full path-walk
 `canonical._check_tree`, the field-by-field `merge.differences`, a filtered listing as the
@@ -19,7 +19,8 @@ import bench_bulk_verify
 import bench_lookup
 
 from pith_tui.core import canonical
-from pith_tui.core.cache import Cache, _entries_query
+from pith_tui.core.cache import Cache
+from pith_tui.core.cache.listing import entries_query
 from pith_tui.core.merge import differences, state_sha256
 from pith_tui.core.model import parse_document
 from pith_tui.core.verify import verify
@@ -93,10 +94,10 @@ def main() -> None:
     # 4. cache: a filtered page with a budget for the index walk, then one scan
     big = c.dataset("records-100000", bench_big_cache.build(100_000))
     with Cache.open(big) as cache:
-        connection = cache._conn
+        connection = cache._db.connection
         for text in ("n", "neural", "2407.0", "pith:a"):
             for sort in ("fetched_at", "title"):
-                sql, params = _entries_query(text, sort, True, 100, 0)
+                sql, params = entries_query(text, sort, True, 100, 0)
                 old = cpu(lambda s=sql, p=params: connection.execute(s, p).fetchall(), 3)
                 new = cpu(lambda t=text, s=sort: cache.entries(filter_text=t, sort=s, limit=100), 3)
                 print(

@@ -1,6 +1,6 @@
 """Target 2 (core): query -> verified RecordView from the cache, p50/p99 over mixed identifiers.
 
-    /work/venv/bin/python benchmarks/bench_lookup.py [--lookups 500] [--papers 2000]
+    python benchmarks/bench_lookup.py [--lookups 500] [--papers 2000]
 
 The cache holds `--papers` signed records; every other paper also has its signed bundle
 (4 more signatures). Each lookup picks a paper and one of 13 identifier forms at random
@@ -9,9 +9,13 @@ The cache holds `--papers` signed records; every other paper also has its signed
 
 - `Resolver.cached_view(query)`: parse, alias lookup, load and re-verify every document;
 - `await Resolver.resolve(query)` with every entry fresh (< 24 h old): the same plus the
-  history write. Its HTTP transport raises and counts any request: the count must be 0.
+  history write. Its HTTP transport raises and counts any request: the count must be 0;
+- the same `cached_view` lookups, interleaved in the same run, on a copy of the cache whose
+  documents are stored as received (not zlib-compressed): what compression costs a lookup,
+  and the size of both files (after VACUUM INTO, so free pages do not count).
 
-Target: p99 < 5 ms. Reported: p50/p90/p99/max, for record-only and record+bundle lookups too.
+Targets: lookup p99 < 5 ms (issue #6), and it stays < 5 ms with compressed documents (issue
+#13). Reported: p50/p90/p99/max, for record-only and record+bundle lookups too.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import argparse
 import asyncio
 import random
 import shutil
+import sqlite3
 import tempfile
 import time
 from datetime import timedelta
@@ -29,6 +34,7 @@ import _common as c
 import httpx
 
 from pith_tui.core.cache import Cache
+from pith_tui.core.cache.documents import decode
 from pith_tui.core.resolver import Resolver
 from pith_tui.core.verify import Verdict
 from tests.signing import dumps, make_bundle, make_record
@@ -96,7 +102,19 @@ def main() -> None:
         for name in ("cache.sqlite3", "cache.sqlite3-wal", "cache.sqlite3-shm"):
             if (source / name).exists():
                 shutil.copy2(source / name, work / name)
+        plain_dir = work / "plain"
+        plain_dir.mkdir()
+        for name in ("cache.sqlite3", "cache.sqlite3-wal", "cache.sqlite3-shm"):
+            if (work / name).exists():
+                shutil.copy2(work / name, plain_dir / name)
+        _store_uncompressed(plain_dir)
+        for label, folder in (("zlib", work), ("as received", plain_dir)):
+            size = _vacuumed_size(folder)
+            print(
+                f"cache file ({label}): {size / 1e6:.2f} MB = {size / args.papers / 1024:.2f} KiB per paper"
+            )
         cache = Cache.open(work)
+        plain = Cache.open(plain_dir)
         ids = cache.all_pith_ids()
         arxiv_of = {entry.pith_id: entry.arxiv_id for entry in cache.entries()}
         rng = random.Random(11)
@@ -106,23 +124,29 @@ def main() -> None:
             queries.append((pid, rng.choice(FORMS)(arxiv_of[pid], pid)))
 
         transport = NoNetwork()
-        resolver = Resolver(
-            cache,
-            c.bench_trust(),
-            base_url="http://127.0.0.1:9",
-            transport=transport,
-            clock=lambda: c.FIXED_NOW + timedelta(hours=2),
-        )
+
+        def resolver_of(on: Cache) -> Resolver:
+            return Resolver(
+                on,
+                c.bench_trust(),
+                base_url="http://127.0.0.1:9",
+                transport=transport,
+                clock=lambda: c.FIXED_NOW + timedelta(hours=2),
+            )
+
+        resolver = resolver_of(cache)
         print(
             f"cache: {len(ids)} papers ({cache.count()} entries), {args.lookups} lookups of "
             f"{len(FORMS)} identifier forms"
         )
 
-        def run_cached() -> tuple[list[float], list[float], list[float]]:
+        plain_resolver = resolver_of(plain)
+
+        def run_cached(on: Resolver = resolver) -> tuple[list[float], list[float], list[float]]:
             all_, rec, both = [], [], []
             for pid, query in queries:
                 started = time.perf_counter()
-                view = resolver.cached_view(query)
+                view = on.cached_view(query)
                 seconds = time.perf_counter() - started
                 assert view is not None and view.pith_id == pid, query
                 assert view.verdict is Verdict.VERIFIED, (query, view.verdict)
@@ -142,9 +166,12 @@ def main() -> None:
         for _pid, query in queries[:20]:  # warm-up: imports, SQLite page cache
             resolver.cached_view(query)
 
-        cached_runs, resolve_runs = [], []
+        for _pid, query in queries[:20]:
+            plain_resolver.cached_view(query)
+        cached_runs, resolve_runs, plain_runs = [], [], []
         for _ in range(args.repeat):
             cached_runs.append(run_cached())
+            plain_runs.append(run_cached(plain_resolver))
             resolve_runs.append(asyncio.run(run_resolve()))
         pick = sorted(range(args.repeat), key=lambda i: c.percentile(cached_runs[i][0], 99))
         all_, rec, both = cached_runs[pick[len(pick) // 2]]
@@ -157,12 +184,47 @@ def main() -> None:
             f"p99 per run: cached_view {', '.join(f'{c.percentile(r[0], 99) * 1000:.2f}' for r in cached_runs)} ms; "
             f"resolve {', '.join(f'{c.percentile(r, 99) * 1000:.2f}' for r in resolve_runs)} ms"
         )
+        plain_runs.sort(key=lambda r: c.percentile(r[0], 99))
+        print(
+            f"cached_view, documents stored as received: {c.summary_ms(plain_runs[len(plain_runs) // 2][0])}"
+        )
+        print(
+            f"p99 per run, stored as received: "
+            f"{', '.join(f'{c.percentile(r[0], 99) * 1000:.2f}' for r in plain_runs)} ms"
+        )
         print(f"network requests attempted: {transport.requests} (must be 0)")
         print(f"load average after: {c.load_average()}")
         assert transport.requests == 0
         cache.close()
+        plain.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _store_uncompressed(folder: Path) -> None:
+    """Rewrite every document of the cache in `folder` as received (encoding 'identity')."""
+    db = sqlite3.connect(folder / "cache.sqlite3")
+    try:
+        rows = db.execute("SELECT id, raw, encoding FROM documents").fetchall()
+        db.executemany(
+            "UPDATE documents SET raw = ?, encoding = 'identity' WHERE id = ?",
+            [(decode(raw, encoding), row_id) for row_id, raw, encoding in rows],
+        )
+        db.commit()
+    finally:
+        db.close()
+
+
+def _vacuumed_size(folder: Path) -> int:
+    target = folder / "vacuumed.sqlite3"
+    db = sqlite3.connect(folder / "cache.sqlite3")
+    try:
+        db.execute("VACUUM INTO ?", (str(target),))
+    finally:
+        db.close()
+    size = target.stat().st_size
+    target.unlink()
+    return size
 
 
 if __name__ == "__main__":

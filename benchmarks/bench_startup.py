@@ -1,6 +1,6 @@
 """Target 1: start-up, from process start to the first painted frame showing a cached record.
 
-    /work/venv/bin/python benchmarks/bench_startup.py [--runs 10]
+    python benchmarks/bench_startup.py [--runs 10]
 
 Each variant runs `--runs` times in a fresh process (median reported). The parent takes the
 wall-clock time just before it spawns the process; the child writes the wall-clock time

@@ -1,6 +1,6 @@
 """Target 5: Pith's "verify yourself" recipe versus `pith-tui verify`, same 200 records.
 
-    /work/venv/bin/python benchmarks/bench_vs_recipe.py [--records 200] [--repeat 3]
+    python benchmarks/bench_vs_recipe.py [--records 200] [--repeat 3]
 
 Set-up: 200 signed records, each with its bundle, generated once and put in a cache; the
 cache is exported with `pith-tui cache export DIR` and DIR is served by `python -m

@@ -1,6 +1,6 @@
 """Where one bundle's re-verification goes: CPU time per stage, and a cProfile listing.
 
-    /work/venv/bin/python benchmarks/profile_bulk.py [--count 2000] [--profile]
+    python benchmarks/profile_bulk.py [--count 2000] [--profile]
 
 Runs the steps of `bulk.verify_cached` one by one over `--count` bundles of the
 bench_bulk_verify.py dataset, timing each with `time.process_time` (CPU time of this

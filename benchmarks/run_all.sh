@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every benchmark in turn, output also kept in $PITH_BENCH_DIR/results-<UTC time>.txt.
-# Usage: bash benchmarks/run_all.sh [python]   (default: /work/venv/bin/python, else python3)
+# Usage: bash benchmarks/run_all.sh [python]   (default: the `python` on PATH, e.g. the venv's)
 set -euo pipefail
 cd "$(dirname "$0")"
-python="${1:-$( [ -x /work/venv/bin/python ] && echo /work/venv/bin/python || echo python3)}"
+python="${1:-python}"
 out="${PITH_BENCH_DIR:-/tmp/pith-bench}/results-$(date -u +%Y%m%dT%H%M%SZ).txt"
 mkdir -p "$(dirname "$out")"
 for script in bench_startup.py bench_lookup.py bench_app_lookup.py bench_bulk_verify.py \

@@ -180,6 +180,25 @@ def make_record(
     }
 
 
+def resign_record(
+    record: dict[str, Any], key: SigningKey = TEST_KEY, key_id: str = TEST_KEY_ID
+) -> dict[str, Any]:
+    """Hash, number and sign a record again after its `canonical_record` was edited: the
+    result is a validly signed record of whatever the canonical record now says."""
+    record = copy.deepcopy(record)
+    digest, pith_id, number = _ids(record["canonical_record"])
+    source = record["canonical_record"]["source"]
+    record.update(
+        pith_number=number,
+        short_pith_number=format_short_number(pith_id),
+        canonical_sha256=digest,
+        source=copy.deepcopy(source),
+        receipt=receipt(digest, key, key_id),
+        aliases=aliases(str(source["id"]), int(source.get("version") or 1), pith_id),
+    )
+    return record
+
+
 def make_event(
     event_type: str,
     subject: str,

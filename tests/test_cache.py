@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import multiprocessing
@@ -21,7 +22,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pith_tui.core import cache as cache_module
 from pith_tui.core.cache import (
     CACHE_FILE_NAME,
     SCHEMA_VERSION,
@@ -33,7 +33,11 @@ from pith_tui.core.cache import (
     StoredDocument,
     default_cache_dir,
 )
-from pith_tui.core.errors import CacheError, PithError
+from pith_tui.core.cache import history as cache_history
+from pith_tui.core.cache import listing as cache_listing
+from pith_tui.core.errors import CacheError, PithError, QueryError
+from pith_tui.core.ids import IndexKey, index_keys
+from tests.cache_support import lookup
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RECORD_FILES = ("1611.01838.record.json", "1704.04289.record.json", "2106.06530.record.json")
@@ -60,18 +64,20 @@ class FakeClock:
 def real_item(
     name: str, *, fetched_at: datetime = T0, source: str = "sample", kind: str | None = None
 ) -> PutItem:
-    """A `PutItem` for a real record or bundle from tests/fixtures, aliases as published."""
+    """A `PutItem` for a real record or bundle from tests/fixtures, keyed as the resolver keys it."""
     raw = (FIXTURES / name).read_bytes()
     data = json.loads(raw)
     pith_number = data["pith_number"]
+    pith_id = pith_number.rsplit(":", 1)[1]
+    signed = data["canonical_record"]
     aliases = data.get("aliases") or data.get("source_aliases") or []
     paper = data.get("paper") or {}
     doc = StoredDocument(
-        pith_id=pith_number.rsplit(":", 1)[1],
+        pith_id=pith_id,
         kind=kind or ("bundle" if "bundle_type" in data else "record"),
         raw=raw,
         canonical_sha256=data["canonical_sha256"],
-        url=f"https://pith.science/pith/{pith_number.rsplit(':', 1)[1]}.json",
+        url=f"https://pith.science/pith/{pith_id}.json",
         etag='"fixture"',
         last_modified=None,
         fetched_at=fetched_at,
@@ -80,7 +86,13 @@ def real_item(
     return PutItem(
         doc=doc,
         pith_number=pith_number,
-        aliases=[(a["alias_kind"], a["alias_value"]) for a in aliases],
+        keys=index_keys(
+            pith_id,
+            int(signed["metadata"]["submitted_at"][:4]),
+            signed["source"]["kind"],
+            signed["source"]["id"],
+        ),
+        search_terms=[a["alias_value"] for a in aliases if not a["alias_kind"].startswith("pith")],
         title=paper.get("title", ""),
         authors=paper.get("authors_text", ""),
         arxiv_id=data["source"]["id"],
@@ -91,7 +103,8 @@ def put_item(cache: Cache, item: PutItem) -> PutResult:
     return cache.put(
         item.doc,
         pith_number=item.pith_number,
-        aliases=item.aliases,
+        keys=item.keys,
+        search_terms=item.search_terms,
         title=item.title,
         authors=item.authors,
         arxiv_id=item.arxiv_id,
@@ -116,19 +129,17 @@ def synthetic_item(
     kind: str = "record",
     source: str = "network",
     verdict: str = "unknown",
-    aliases: list[tuple[str, str]] | None = None,
+    keys: frozenset[str] | None = None,
+    search_terms: list[str] | None = None,
     raw: bytes | None = None,
 ) -> PutItem:
-    """A made-up record with the same alias structure as the real ones."""
+    """A made-up record, keyed and searchable as the resolver would index a real one."""
     pith_id = pith_id or synthetic_id(f"synthetic-{n}")
     arxiv = arxiv or f"2301.{n:05d}"
-    if aliases is None:
-        aliases = [
-            ("arxiv", arxiv),
-            ("arxiv_version", f"{arxiv}v1"),
-            ("doi", f"10.48550/arxiv.{arxiv}"),
-            *((f"pith_short_{k}", pith_id[:k]) for k in (8, 12, 16)),
-        ]
+    if keys is None:
+        keys = index_keys(pith_id, 2023, "arxiv", arxiv)
+    if search_terms is None:
+        search_terms = [f"{arxiv}v1", f"10.48550/arxiv.{arxiv}"]
     doc = StoredDocument(
         pith_id=pith_id,
         kind=kind,
@@ -143,7 +154,8 @@ def synthetic_item(
     return PutItem(
         doc=doc,
         pith_number=f"pith:2023:{pith_id}",
-        aliases=aliases,
+        keys=keys,
+        search_terms=search_terms,
         title=title if title is not None else f"Synthetic paper {n}",
         authors=authors if authors is not None else f"Author {n}",
         arxiv_id=arxiv,
@@ -271,15 +283,25 @@ def _resolve_cases() -> list[tuple[str, str, str]]:
 def test_resolve_every_alias_kind_of_the_real_records(
     real_cache: Cache, name: str, key: str, pith_id: str
 ) -> None:
-    assert real_cache.resolve(key) == pith_id
+    assert lookup(real_cache, key) == pith_id
 
 
 def test_resolve_unknown_keys(real_cache: Cache) -> None:
-    for key in ("", "   ", "9999.99999", "pith:AAAAAAAA", "10.48550/arxiv.9999.99999", "pith:"):
-        assert real_cache.resolve(key) is None
-    # A 26-char id that is not cached, and a prefix shorter than 8 chars, match nothing.
-    assert real_cache.resolve(synthetic_id("absent")) is None
-    assert real_cache.resolve("OCXKLV4") is None
+    # What the grammar refuses never reaches the cache...
+    for key in ("", "   ", "9999.99999", "10.48550/arxiv.9999.99999", "pith:", "OCXKLV4"):
+        with pytest.raises(QueryError):
+            lookup(real_cache, key)
+    # ...and what it accepts but nobody cached matches nothing.
+    for key in ("pith:AAAAAAAA", "2401.99999", synthetic_id("absent"), "10.48550/arxiv.2401.00001"):
+        assert lookup(real_cache, key) is None
+    # The cache matches exact keys only: no grammar of its own, no prefix sniffing.
+    assert real_cache.resolve(IndexKey("OCXKLV426LDXCCJME7JSY36CQW")) is None
+    assert real_cache.resolve(IndexKey("1611.01838")) is None
+    assert real_cache.resolve(IndexKey("pith:ocxklv426ldxccjme7jsy36cqw")) is None
+    assert real_cache.resolve(IndexKey("pith:OCXKLV426LDXCCJME7JSY36CQW")) is not None
+    assert real_cache.resolve(IndexKey("\ud800")) is None  # unbindable text names nothing
+    with pytest.raises(ValueError, match="prefix"):
+        real_cache.resolve(IndexKey("OCXKLV4", prefix=True))  # shorter than any short id
 
 
 @pytest.mark.parametrize(
@@ -295,34 +317,30 @@ def test_resolve_unknown_keys(real_cache: Cache) -> None:
         "10.48550/ARXIV.CS/0512068",
         "math.AG/0601001",
         "math.ag/0601001v1",
+        "math/0601001",
     ],
 )
 def test_resolve_old_style_arxiv_ids_with_a_slash(cache: Cache, key: str) -> None:
-    cs = synthetic_item(
-        1,
-        arxiv="cs/0512068",
-        aliases=[
-            ("arxiv", "cs/0512068"),
-            ("arxiv_version", "cs/0512068v2"),
-            ("doi", "10.48550/arxiv.cs/0512068"),
-        ],
-    )
-    math = synthetic_item(2, arxiv="math.AG/0601001", aliases=[("arxiv", "math.AG/0601001")])
+    cs = synthetic_item(1, arxiv="cs/0512068")
+    math = synthetic_item(2, arxiv="math/0601001")  # as arXiv writes it (the signed form)
     put_item(cache, cs)
     put_item(cache, math)
     expected = math.doc.pith_id if "0601001" in key else cs.doc.pith_id
-    assert cache.resolve(key) == expected
+    assert lookup(cache, key) == expected
 
 
-def test_short_ids_are_derived_from_the_id_not_from_alias_rows(cache: Cache) -> None:
-    item = synthetic_item(1, aliases=[])  # no pith_short_* aliases at all
+def test_short_ids_are_a_prefix_search_on_the_id(cache: Cache) -> None:
+    item = synthetic_item(1)
+    assert not any(key.startswith(item.doc.pith_id[:8]) for key in item.keys)  # no short keys
     put_item(cache, item)
     pith_id = item.doc.pith_id
     for length in (8, 10, 12, 16, 20, 26):
-        assert cache.resolve(pith_id[:length]) == pith_id
-        assert cache.resolve(f"pith:{pith_id[:length].lower()}") == pith_id
-    # The arXiv id given as an argument is an alias too.
-    assert cache.resolve(item.arxiv_id or "") == pith_id
+        assert cache.resolve(IndexKey(pith_id[:length], prefix=True)) == pith_id
+    for length in (8, 12, 16, 26):
+        assert lookup(cache, pith_id[:length]) == pith_id
+        assert lookup(cache, f"pith:{pith_id[:length].lower()}") == pith_id
+    # The arXiv id of its signed source is a key too.
+    assert lookup(cache, item.arxiv_id or "") == pith_id
 
 
 def test_ambiguous_short_prefix_is_an_error_naming_the_count(cache: Cache) -> None:
@@ -331,11 +349,11 @@ def test_ambiguous_short_prefix_is_an_error_naming_the_count(cache: Cache) -> No
     put_item(cache, first)
     put_item(cache, second)
     with pytest.raises(CacheError, match=r"^pith:ABCDEFGH matches 2 cached records$"):
-        cache.resolve("pith:abcdefgh")
+        lookup(cache, "pith:abcdefgh")
     with pytest.raises(CacheError, match="matches 2 cached records"):
-        cache.resolve("abcdefghi")  # a 9-char prefix, found by the range search
-    assert cache.resolve("ABCDEFGHIJKL") == first.doc.pith_id
-    assert cache.resolve("pith:ABCDEFGHIJM") == second.doc.pith_id
+        cache.resolve(IndexKey("ABCDEFGHI", prefix=True))  # a 9-char prefix: the range search
+    assert lookup(cache, "ABCDEFGHIJKL") == first.doc.pith_id
+    assert cache.resolve(IndexKey("ABCDEFGHIJM", prefix=True)) == second.doc.pith_id
     assert isinstance(CacheError("x"), PithError)
 
 
@@ -346,14 +364,7 @@ def test_a_different_hash_for_the_same_id_is_a_new_version(cache: Cache) -> None
     pith_id = synthetic_id("versioned")
     old = synthetic_item(1, pith_id=pith_id, digest="a" * 64, fetched_at=T0)
     new = synthetic_item(1, pith_id=pith_id, digest="b" * 64, fetched_at=T0 + timedelta(hours=1))
-    new = PutItem(
-        StoredDocument(**{**new.doc.__dict__, "raw": b'{"new": true}'}),
-        new.pith_number,
-        new.aliases,
-        new.title,
-        new.authors,
-        new.arxiv_id,
-    )
+    new = dataclasses.replace(new, doc=dataclasses.replace(new.doc, raw=b'{"new": true}'))
     assert put_item(cache, old).changed_upstream is False
     assert cache.entries()[0].changed_upstream is False
     assert put_item(cache, new).changed_upstream is True
@@ -379,13 +390,13 @@ def test_the_same_arxiv_id_under_another_pith_id_is_an_upstream_change(cache: Ca
         7,
         pith_id=new_id,
         arxiv="1611.01838",
-        aliases=[("arxiv", "1611.01838"), ("arxiv_version", "1611.01838v6")],
+        search_terms=["1611.01838v6"],
         fetched_at=T0 + timedelta(days=1),
     )
     assert put_item(cache, new).changed_upstream is True
-    assert cache.resolve("1611.01838") == new_id
-    assert cache.resolve("arXiv:1611.01838v6") == new_id
-    assert cache.resolve(old.doc.pith_id) == old.doc.pith_id  # still there, by its own id
+    assert lookup(cache, "1611.01838") == new_id
+    assert lookup(cache, "arXiv:1611.01838v6") == new_id
+    assert lookup(cache, old.doc.pith_id) == old.doc.pith_id  # still there, by its own id
     flags = {e.pith_id: e.changed_upstream for e in cache.entries()}
     assert flags == {new_id: True, old.doc.pith_id: False}
     # Putting the new one again is not another change.
@@ -404,7 +415,7 @@ def test_same_hash_again_updates_in_place_without_duplicates(cache: Cache) -> No
             "source": "network",
         }
     )
-    result = cache.put(again, pith_number=item.pith_number, aliases=item.aliases)
+    result = cache.put(again, pith_number=item.pith_number, keys=item.keys)
     assert result.changed_upstream is False
     versions = cache.versions(item.doc.pith_id, "record")
     assert len(versions) == 1
@@ -432,7 +443,7 @@ def test_touch_after_a_304(cache: Cache) -> None:
     item = PutItem(
         StoredDocument(**{**item.doc.__dict__, "last_modified": "Mon, 18 May 2026 12:00:00 GMT"}),
         item.pith_number,
-        item.aliases,
+        item.keys,
     )
     put_item(cache, item)
     later = T0 + timedelta(days=2)
@@ -578,11 +589,11 @@ def test_limit_offset_and_count(cache: Cache) -> None:
 
 def test_listing_queries_walk_an_index_instead_of_sorting_every_row(cache: Cache) -> None:
     _sorted_cache(cache)
-    connection = cache._conn
+    connection = cache._db.connection
     for sort in SORT_COLUMNS:
         for descending in (False, True):
             for filter_text in ("", "paper"):
-                sql, params = cache_module._entries_query(filter_text, sort, descending, 100, 0)
+                sql, params = cache_listing.entries_query(filter_text, sort, descending, 100, 0)
                 plan = " | ".join(
                     row[-1] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", params)
                 )
@@ -591,8 +602,8 @@ def test_listing_queries_walk_an_index_instead_of_sorting_every_row(cache: Cache
     plan = " | ".join(
         row[-1]
         for row in connection.execute(
-            "EXPLAIN QUERY PLAN SELECT DISTINCT pith_id FROM aliases WHERE key IN (?, ?)",
-            ("ABCDEFGH", "abcdefgh"),
+            "EXPLAIN QUERY PLAN SELECT pith_id FROM aliases WHERE key = ?",
+            ("arxiv:1611.01838",),
         )
     )
     assert plan.startswith("SEARCH aliases USING PRIMARY KEY"), plan
@@ -605,18 +616,18 @@ def test_remove_and_clear(real_cache: Cache) -> None:
     real_cache.add_history("1611.01838", "OCXKLV426LDXCCJME7JSY36CQW")
     assert real_cache.remove("ocxklv426ldxccjme7jsy36cqw") is True
     assert real_cache.remove("OCXKLV426LDXCCJME7JSY36CQW") is False
-    assert real_cache.resolve("1611.01838") is None
-    assert real_cache.resolve("OCXKLV42") is None
+    assert lookup(real_cache, "1611.01838") is None
+    assert lookup(real_cache, "OCXKLV42") is None
     assert real_cache.get("OCXKLV426LDXCCJME7JSY36CQW", "record") is None
     assert real_cache.count() == 3
     assert real_cache.clear() == 3
     assert real_cache.count() == 0
     assert real_cache.entries() == []
-    assert real_cache.resolve("1812.00542") is None
+    assert lookup(real_cache, "1812.00542") is None
     assert real_cache.clear() == 0
     assert len(real_cache.history()) == 1  # the query history is not the cache
     put_item(real_cache, real_item(BUNDLE_FILE))  # still usable
-    assert real_cache.resolve("TJ77MKGI") == "TJ77MKGIYVJE4LNYFYW7EA7KKL"
+    assert lookup(real_cache, "TJ77MKGI") == "TJ77MKGIYVJE4LNYFYW7EA7KKL"
 
 
 # ----------------------------------------------------------------------------- history
@@ -647,7 +658,7 @@ def test_history_with_a_stopped_clock_keeps_insertion_order(cache: Cache) -> Non
 def test_history_keeps_only_the_most_recent_queries(
     cache: Cache, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cache_module, "HISTORY_KEEP", 5)
+    monkeypatch.setattr(cache_history, "HISTORY_KEEP", 5)
     for n in range(12):
         cache.add_history(f"query {n}", None)
         clock.advance()
@@ -668,7 +679,7 @@ def _assert_recovered(tmp_path: Path, cache: Cache, original: bytes) -> None:
     assert str(cache.recovered_from) in message and "new, empty cache" in message
     assert cache.count() == 0
     put_item(cache, real_item("1704.04289.record.json"))
-    assert cache.resolve("UTTGU3KI") == "UTTGU3KIYM6JKD6ALUV7A7CX74"
+    assert lookup(cache, "UTTGU3KI") == "UTTGU3KIYM6JKD6ALUV7A7CX74"
 
 
 def test_a_file_of_random_bytes_is_moved_aside(tmp_path: Path, clock: FakeClock) -> None:
@@ -753,7 +764,7 @@ def test_reopening_keeps_the_data(tmp_path: Path) -> None:
         put_item(cache, real_item(BUNDLE_FILE))
     with Cache.open(tmp_path) as cache:
         assert cache.recovered_from is None
-        assert cache.resolve("10.48550/arxiv.1812.00542") == "TJ77MKGIYVJE4LNYFYW7EA7KKL"
+        assert lookup(cache, "10.48550/arxiv.1812.00542") == "TJ77MKGIYVJE4LNYFYW7EA7KKL"
 
 
 # --------------------------------------------------------------- unwritable, disk full
@@ -771,21 +782,21 @@ def test_a_cache_folder_under_a_regular_file_is_a_cache_error(tmp_path: Path) ->
 
 def test_a_read_only_database_refuses_writes_and_keeps_its_data(cache: Cache) -> None:
     put_item(cache, real_item("1611.01838.record.json"))
-    cache._conn.execute("PRAGMA query_only = ON")  # SQLite itself answers SQLITE_READONLY
+    cache._db.connection.execute("PRAGMA query_only = ON")  # SQLite itself answers SQLITE_READONLY
     with pytest.raises(CacheError, match=r"^cannot write the cache at .*: .*read-only"):
         put_item(cache, real_item("2106.06530.record.json"))
     with pytest.raises(CacheError, match="read-only"):
         cache.remove("OCXKLV426LDXCCJME7JSY36CQW")
     assert cache.count() == 1
-    assert cache.resolve("1611.01838") == "OCXKLV426LDXCCJME7JSY36CQW"
-    cache._conn.execute("PRAGMA query_only = OFF")
+    assert lookup(cache, "1611.01838") == "OCXKLV426LDXCCJME7JSY36CQW"
+    cache._db.connection.execute("PRAGMA query_only = OFF")
     put_item(cache, real_item("2106.06530.record.json"))
     assert cache.count() == 2
 
 
 def test_disk_full_rolls_the_whole_write_back(cache: Cache) -> None:
     put_item(cache, real_item("1611.01838.record.json"))
-    connection = cache._conn
+    connection = cache._db.connection
     pages = connection.execute("PRAGMA page_count").fetchone()[0]
     connection.execute(f"PRAGMA max_page_count = {pages + 2}")  # SQLite answers SQLITE_FULL
     batch = [synthetic_item(n, raw=os.urandom(3000)) for n in range(50)]
@@ -846,18 +857,18 @@ def test_a_failure_in_the_middle_of_a_batch_leaves_nothing_behind(
     # 50 new records (the bulk path: statements 1-3), then 25 new versions (one by one).
     batch = [synthetic_item(n) for n in range(50, 100)]
     batch += [synthetic_item(n, digest="e" * 64) for n in range(25, 50)]
-    real = cache._conn
-    cache._conn = _FailingConnection(real, fail_at=fail_at, message=message)
+    real = cache._db.connection
+    cache._db.connection = _FailingConnection(real, fail_at=fail_at, message=message)
     try:
         with pytest.raises(CacheError, match=f"^cannot write the cache at .*: {words}$"):
             cache.put_many(batch)
         with pytest.raises(CacheError, match=words):
             put_item(cache, synthetic_item(1000))
     finally:
-        cache._conn = real
+        cache._db.connection = real
     assert not real.in_transaction
     assert sorted(cache.all_pith_ids()) == before
-    assert cache.resolve("2301.00060") is None
+    assert lookup(cache, "2301.00060") is None
     assert [v.canonical_sha256 for v in cache.versions(synthetic_id("synthetic-30"), "record")] == [
         hashlib.sha256(b"doc-30").hexdigest()
     ]
@@ -882,17 +893,17 @@ def test_a_closed_cache_says_so(tmp_path: Path) -> None:
 
 def test_put_many_of_1000_entries_is_one_transaction(cache: Cache) -> None:
     statements: list[str] = []
-    cache._conn.set_trace_callback(statements.append)
+    cache._db.connection.set_trace_callback(statements.append)
     try:
         results = cache.put_many(synthetic_item(n) for n in range(1000))
     finally:
-        cache._conn.set_trace_callback(None)
+        cache._db.connection.set_trace_callback(None)
     assert results == [PutResult(False)] * 1000
     assert sum(s.startswith("BEGIN") for s in statements) == 1
     assert sum(s.startswith("COMMIT") for s in statements) == 1
     assert cache.count() == 1000
-    assert cache.resolve("2301.00999v1") == synthetic_id("synthetic-999")
-    assert cache.resolve(synthetic_id("synthetic-500")[:8]) == synthetic_id("synthetic-500")
+    assert lookup(cache, "2301.00999v1") == synthetic_id("synthetic-999")
+    assert lookup(cache, synthetic_id("synthetic-500")[:8]) == synthetic_id("synthetic-500")
     assert cache.count("synthetic paper 99") == 11  # 99 and 990..999
     # The same semantics as put: a second batch with new hashes reports the changes.
     changed = cache.put_many(synthetic_item(n, digest="f" * 64) for n in range(3))
@@ -939,9 +950,14 @@ def _pool_item(parts: tuple[int, str, str, str, int, str, str]) -> PutItem:
 
 
 def _dump(cache: Cache) -> dict[str, Any]:
-    connection = cache._conn
+    connection = cache._db.connection
     return {
-        "entries": connection.execute("SELECT * FROM entries ORDER BY pith_id").fetchall(),
+        # all but `id`, the integer key, which follows the order of insertion
+        "entries": connection.execute(
+            "SELECT pith_id, pith_number, arxiv_id, title, authors, verdict, source, fetched_at, "
+            "has_bundle, changed_upstream, search_text, text_changed_at FROM entries "
+            "ORDER BY pith_id"
+        ).fetchall(),
         "aliases": connection.execute("SELECT * FROM aliases ORDER BY 1, 2").fetchall(),
         "documents": connection.execute(
             "SELECT pith_id, kind, canonical_sha256, raw, url, etag, fetched_at, source "
@@ -1040,7 +1056,7 @@ def test_threads_share_one_cache(cache: Cache) -> None:
             for n in range(100):
                 item = synthetic_item(worker * 1000 + n)
                 put_item(cache, item)
-                assert cache.resolve(item.doc.pith_id[:12]) == item.doc.pith_id
+                assert lookup(cache, item.doc.pith_id[:12]) == item.doc.pith_id
                 cache.entries(filter_text="synthetic", limit=10)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -1085,3 +1101,65 @@ def test_verdict_counts_count_each_last_verdict(tmp_path: Path) -> None:
     counts = cache.verdict_counts()
     assert counts["failed"] == 3 and counts["incomplete"] == 2
     assert sum(counts.values()) == 10
+
+
+# ------------------------------------------------------------------------- get_many
+
+
+def test_get_many_returns_the_current_documents_of_every_id(cache: Cache) -> None:
+    pith_id = synthetic_id("many-versions")
+    put_item(cache, synthetic_item(1, pith_id=pith_id, digest="a" * 64, fetched_at=T0))
+    newer = T0 + timedelta(hours=1)
+    put_item(cache, synthetic_item(1, pith_id=pith_id, digest="b" * 64, fetched_at=newer))
+    put_item(cache, synthetic_item(1, pith_id=pith_id, digest="c" * 64, kind="bundle"))
+    put_item(cache, synthetic_item(1, pith_id=pith_id, digest="d" * 64, kind="state"))
+    other = synthetic_item(2)
+    put_item(cache, other)
+    absent = synthetic_id("absent")
+
+    got = cache.get_many([pith_id.lower(), other.doc.pith_id, absent, pith_id])
+
+    assert list(got) == [pith_id, other.doc.pith_id, absent]
+    assert [(d.kind, d.canonical_sha256) for d in got[pith_id]] == [
+        ("record", "b" * 64),
+        ("bundle", "c" * 64),
+        ("state", "d" * 64),
+    ]
+    assert got[pith_id] == [cache.get(pith_id, k) for k in ("record", "bundle", "state")]
+    assert got[other.doc.pith_id] == [other.doc]
+    assert got[absent] == []
+    assert cache.get_many([]) == {}
+    with pytest.raises(ValueError, match="26-character"):
+        cache.get_many([pith_id, "not-an-id"])
+
+
+def test_get_many_reads_500_ids_per_query(cache: Cache) -> None:
+    items = [synthetic_item(n) for n in range(1203)]
+    cache.put_many(items)
+    statements: list[str] = []
+    cache._db.connection.set_trace_callback(statements.append)
+    try:
+        got = cache.get_many(item.doc.pith_id for item in items)
+    finally:
+        cache._db.connection.set_trace_callback(None)
+    assert sum(s.lstrip().upper().startswith("SELECT") for s in statements) == 3
+    assert all(got[item.doc.pith_id] == [item.doc] for item in items)
+
+
+def test_a_put_judged_against_a_document_that_changed_meanwhile_writes_nothing(
+    cache: Cache,
+) -> None:
+    from pith_tui.core.cache import CacheChanged, raw_digest
+
+    first = synthetic_item(1, raw=b'{"first": 1}')
+    assert put_item(cache, dataclasses.replace(first, replaces="")) == PutResult(False)
+    second = synthetic_item(1, raw=b'{"second": 2}', fetched_at=T0 + timedelta(hours=1))
+    with pytest.raises(CacheChanged, match="changed while this one was checked"):
+        cache.put_many([dataclasses.replace(second, replaces=raw_digest(b"something else"))])
+    with pytest.raises(CacheChanged):
+        cache.put_many([dataclasses.replace(second, replaces="")])  # one is there now
+    got = cache.get(first.doc.pith_id, "record")
+    assert got is not None and got.raw == b'{"first": 1}'
+    cache.put_many([dataclasses.replace(second, replaces=raw_digest(b'{"first": 1}'))])
+    got = cache.get(first.doc.pith_id, "record")
+    assert got is not None and got.raw == b'{"second": 2}'

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from pith_tui.cli import main
+from pith_tui.core.cache.documents import decode as stored_bytes
 from pith_tui.core.session import open_session
 from tests.conftest import FIXTURES, PAPER_PAGE, REAL_RECORDS
 from tests.signing import OTHER_KEY, dumps, make_bundle, make_record
@@ -55,10 +56,10 @@ def break_signature(doc: dict[str, Any]) -> dict[str, Any]:
 def tamper_cached_blob(pith_id: str, kind: str = "record") -> None:
     """Change the stored bytes behind the cache's back (a title no longer signed)."""
     with sqlite3.connect(cache_dir() / "cache.sqlite3") as db:
-        (raw,) = db.execute(
-            "SELECT raw FROM documents WHERE pith_id = ? AND kind = ?", (pith_id, kind)
+        raw, encoding = db.execute(
+            "SELECT raw, encoding FROM documents WHERE pith_id = ? AND kind = ?", (pith_id, kind)
         ).fetchone()
-        doc = json.loads(raw)
+        doc = json.loads(stored_bytes(raw, encoding))
         doc["paper"]["title"] = "A Title Nobody Signed"
         db.execute(
             "UPDATE documents SET raw = ? WHERE pith_id = ? AND kind = ?",
@@ -480,6 +481,7 @@ def test_cache_list_json() -> None:
         assert item["verdict"] == "verified"
         assert item["source"] == "sample"
         assert item["changed_upstream"] is False
+        assert item["text_changed_at"] is None
         assert item["title"]
         assert item["fetched_at"]
 
@@ -654,3 +656,170 @@ def test_cache_import_of_good_files_only_exits_0() -> None:
         f"{REAL_RECORDS['1611.01838']}: stored, verified",
         f"{REAL_RECORDS['bundle']}: stored, verified",
     ]
+
+
+# ------------------------------------------------ ambiguity, bounded reads, rollback
+
+
+@pytest.mark.parametrize(
+    ("name", "query_form"),
+    [("2106.06530", "arXiv:2106.06530"), ("4K6GSOJW", "pith:4K6GSOJW")],
+)
+def test_a_target_that_is_both_a_file_and_a_query_is_refused_as_ambiguous(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, query_form: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path(name).write_bytes(REAL_RECORDS["2106.06530"].read_bytes())
+    code, out, err = run("verify", "--offline", name)
+    assert code == 2 and out == ""
+    assert one_line(err) == (
+        f"{name}: error: {name} is both a file here and a record to look up: write ./{name} "
+        f"for the file, or {query_form} for the record"
+    )
+    code, out, _ = run("verify", "--offline", "--json", name)
+    data = json.loads(out)
+    assert code == 2
+    assert (data["verdict"], data["error_kind"]) == ("error", "usage")
+    assert "./" + name in data["error"]
+    # Each way of saying which one works.
+    code, out, err = run("verify", "--offline", f"./{name}")
+    assert code == 0 and "(record, file)" in out, err
+    code, out, err = run("verify", "--offline", query_form)
+    assert code == 0 and "(record, bundled sample)" in out, err
+
+
+def test_a_folder_target_is_refused_in_words(tmp_path: Path) -> None:
+    code, _, err = run("verify", f"{tmp_path}{os.sep}")
+    assert code == 2
+    assert (
+        one_line(err)
+        == f"{tmp_path}{os.sep}: error: {tmp_path}{os.sep} is a folder, not a document file"
+    )
+
+
+_LIMITED = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+from pith_tui.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_AS is POSIX")
+@pytest.mark.parametrize("command", [["verify"], ["verify", "--json"], ["cache", "import"]])
+def test_an_8_gib_file_is_refused_in_one_line_under_a_1_gib_memory_limit(
+    tmp_path: Path, command: list[str]
+) -> None:
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as handle:
+        handle.truncate(8 << 30)  # sparse: no disk is used
+    done = subprocess.run(
+        [sys.executable, "-c", _LIMITED, *command, str(huge)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+        timeout=120,
+    )
+    reason = (
+        "the file is 8,589,934,592 bytes (8.0 GiB), over the 4,194,304 byte limit of a Pith "
+        "document; not read"
+    )
+    assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr
+    if command == ["verify"]:
+        assert done.returncode == 2
+        assert one_line(done.stderr) == f"{huge}: error: {reason}"
+    elif command == ["verify", "--json"]:
+        assert done.returncode == 2
+        assert json.loads(done.stdout)["error"] == reason
+    else:
+        assert done.returncode == 1
+        assert one_line(done.stdout) == f"{huge}: {reason}"
+
+
+def test_cache_import_refuses_an_older_bundle_and_keeps_the_cached_one(
+    tmp_path: Path, config_with_test_key: Path
+) -> None:
+    _record, bundle, _record_path, bundle_path = _write_generated(tmp_path)
+    older = copy.deepcopy(bundle)
+    older["events"] = [e for e in older["events"] if e["event_type"] != "correction"]
+    from tests.signing import restate_bundle
+
+    older_path = tmp_path / "older.bundle.json"
+    older_path.write_bytes(dumps(restate_bundle(older)))
+    assert run("cache", "import", bundle_path)[0] == 0
+
+    code, out, _ = run("cache", "import", older_path)
+
+    assert code == 1
+    assert one_line(out) == (
+        f"{older_path}: not stored: it is an older bundle than the one cached (it lacks 1 "
+        "event the cached one has: correction); the cached one is kept"
+    )
+    code, out, _ = run("verify", "--offline", "--json", "2403.00042")
+    data = json.loads(out)
+    assert code == 0 and data["verdict"] == "verified"
+    session = open_session(samples=False)
+    try:
+        pith_id = bundle["pith_number"].rsplit(":", 1)[-1]
+        kept = session.resolver.cache.get(pith_id, "bundle")
+        assert kept is not None and kept.raw == dumps(bundle)
+    finally:
+        session.resolver.cache.close()
+
+
+def test_cache_import_of_the_same_record_with_other_text_keeps_both_and_says_so(
+    tmp_path: Path, config_with_test_key: Path
+) -> None:
+    record, _bundle, record_path, _bundle_path = _write_generated(tmp_path)
+    other = copy.deepcopy(record)
+    other["paper"]["authors_text"] = "Someone Else"
+    other["verification_status"]["author_attested"] = True
+    other_path = tmp_path / "other.record.json"
+    other_path.write_bytes(dumps(other))
+    assert run("cache", "import", record_path)[0] == 0
+
+    code, out, _ = run("cache", "import", other_path)
+
+    assert code == 0
+    assert one_line(out) == (
+        f"{other_path}: stored, verified (its text differs from the cached copy (authors, "
+        "server claims); the earlier copy is kept)"
+    )
+    listed = json.loads(run("cache", "list", "--json")[1])
+    assert [e["text_changed_at"] is not None for e in listed] == [True]
+    code, out, _ = run("verify", "--offline", "--json", "2403.00042")
+    notes = json.loads(out)["notes"]
+    assert any(
+        n.startswith("the server's text changed since ")
+        and n.endswith(": authors, server claims (the earlier copy is kept in the cache)")
+        for n in notes
+    ), notes
+
+
+def test_cache_export_never_writes_through_a_planted_link(tmp_path: Path) -> None:
+    run("cache", "list")  # the samples
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    target = tmp_path / "mirror"
+    target.mkdir()
+    (target / "pith").symlink_to(outside, target_is_directory=True)
+    code, out, err = run("cache", "export", target)
+    assert code == 3 and out == ""
+    assert one_line(err) == (
+        f"pith-tui: cannot write the mirror at {target}: {target / 'pith'} is a symbolic "
+        "link; refusing to write through it"
+    )
+    assert list(outside.iterdir()) == []
+    # A planted file link is replaced by the mirror's file; what it pointed at is untouched.
+    (target / "pith").unlink()
+    (target / "pith").mkdir()
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious")
+    (target / "pith" / f"{ID_2106}.json").symlink_to(victim)
+    code, out, err = run("cache", "export", target)
+    assert code == 0, err
+    assert victim.read_bytes() == b"precious"
+    written = target / "pith" / f"{ID_2106}.json"
+    assert not written.is_symlink()
+    assert written.read_bytes() == REAL_RECORDS["2106.06530"].read_bytes()

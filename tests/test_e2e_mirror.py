@@ -9,6 +9,8 @@ import base64
 import copy
 import io
 import json
+import os
+import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -235,5 +237,93 @@ def test_a_tampered_file_on_the_mirror_fails_and_is_not_cached(
         assert cache.get(ID_2106, "record").raw == (  # type: ignore[union-attr]
             REAL_RECORDS["2106.06530"].read_bytes()
         )
+    finally:
+        session.resolver.cache.close()
+
+
+def _serve_older(exported: Exported) -> dict[str, Any]:
+    """Replace the mirror's bundle by a validly signed older one: the correction dropped."""
+    from tests.signing import restate_bundle
+
+    older = copy.deepcopy(exported.bundle)
+    older["events"] = [e for e in older["events"] if e["event_type"] != "correction"]
+    older = restate_bundle(older)
+    path = exported.directory / "pith" / exported.pith_id / "bundle.json"
+    path.write_bytes(dumps(older))
+    # Last-Modified has whole seconds: make sure the server does not answer 304 for it.
+    later = path.stat().st_mtime + 5
+    os.utime(path, (later, later))
+    return older
+
+
+def test_a_mirror_rolled_back_to_an_older_bundle_is_refused_on_refresh(
+    tmp_path: Path, exported: Exported, config_with_test_key: Path
+) -> None:
+    now = [datetime.now(timezone.utc)]
+    trust = TrustStore.load(config_with_test_key)
+    refusal = (
+        "the server served an older bundle than the one cached (it lacks 1 event the cached "
+        "one has: correction): kept the cached one"
+    )
+
+    async def lookups(url: str) -> None:
+        resolver = Resolver(Cache.open(tmp_path / "c"), trust, base_url=url, clock=lambda: now[0])
+        try:
+            first = await resolver.resolve(exported.pith_number)
+            assert [e.event_type for e in first.events][-1] == "correction"
+            _serve_older(exported)
+            for refresh, later in ((True, timedelta(0)), (False, timedelta(days=2))):
+                now[0] += later  # an explicit refresh, then a stale entry's revalidation
+                again = await resolver.resolve(exported.pith_number, refresh=refresh)
+                assert again.verdict is Verdict.VERIFIED
+                assert [e.event_type for e in again.events][-1] == "correction"
+                assert refusal in again.notes
+            kept = resolver.cache.get(exported.pith_id, "bundle")
+            assert kept is not None and kept.raw == dumps(exported.bundle)
+        finally:
+            await resolver.aclose()
+            resolver.cache.close()
+
+    with MirrorServer(exported.directory) as server:
+        asyncio.run(lookups(server.url))
+    assert server.paths.count(f"/pith/{exported.pith_id}/bundle.json") == 3
+
+
+def test_the_cli_through_a_rolled_back_mirror_keeps_the_cached_bundle_and_says_so(
+    tmp_path: Path, exported: Exported
+) -> None:
+    cache_dir = tmp_path / "cli-cache"
+    with MirrorServer(exported.directory) as server:
+        code, views, err = run_json(
+            "--base-url", server.url, "--cache-dir", cache_dir, GENERATED_ARXIV
+        )
+        assert code == 0, err
+        _serve_older(exported)
+        for as_json in (True, False):
+            # Make the cached copies stale, so this lookup revalidates them.
+            db = sqlite3.connect(cache_dir / "cache.sqlite3")
+            db.execute("UPDATE documents SET fetched_at = '2000-01-01T00:00:00.000000+00:00'")
+            db.commit()
+            db.close()
+            if as_json:
+                code, views, err = run_json(
+                    "--base-url", server.url, "--cache-dir", cache_dir, GENERATED_ARXIV
+                )
+                (view,) = views
+                assert (code, view["verdict"]) == (0, "verified"), err
+                notes = view["notes"]
+            else:
+                code, out, err = run(
+                    "verify", "--base-url", server.url, "--cache-dir", cache_dir, GENERATED_ARXIV
+                )
+                assert code == 0 and out.rstrip().endswith("=> VERIFIED"), err
+                notes = [
+                    line.strip()[len("note: ") :] for line in out.splitlines() if "note:" in line
+                ]
+            assert any(n.startswith("the server served an older bundle") for n in notes), notes
+    session = open_session(cache_dir=cache_dir, samples=False)
+    try:
+        kept = session.resolver.cache.get(exported.pith_id, "bundle")
+        assert kept is not None and kept.raw == dumps(exported.bundle)
     finally:
         session.resolver.cache.close()

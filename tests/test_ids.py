@@ -15,10 +15,12 @@ from pith_tui.core.ids import (
     MAX_QUERY_CHARS,
     PITH_ID_LENGTH,
     SHORT_LENGTHS,
+    IndexKey,
     Query,
     arxiv_id_problem,
     format_pith_number,
     format_short_number,
+    index_keys,
     is_pith_id,
     parse_query,
     pith_id_from_sha256_hex,
@@ -480,3 +482,65 @@ def test_signed_ids_are_read_strictly(text: str, why: str) -> None:
     """A query may be loose (`arXiv:` prefixes, versions, URLs); a signed id may not."""
     problem = arxiv_id_problem(text)
     assert problem is not None and why in problem
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2106.06530",
+        "arXiv:2106.06530v2",
+        "10.48550/arXiv.cs/0512068",
+        "math.GT/0309136v3",
+        "TJ77MKGI",
+        "pith:TJ77MKGIYVJE",
+        "TJ77MKGIYVJE4LNYFYW7EA7KKL",
+        "pith:2018:TJ77MKGIYVJE4LNYFYW7EA7KKL",
+    ],
+)
+def test_every_form_of_a_query_reads_back_as_the_same_query(text: str) -> None:
+    query = parse_query(text)
+    forms = query.forms()
+    assert forms[0] == query.display() and len(set(forms)) == len(forms)
+    for form in forms:
+        again = parse_query(form)
+        assert again.index_key == query.index_key, form
+        assert (again.kind, again.value, again.version, again.year) == (
+            query.kind,
+            query.value,
+            query.version,
+            query.year,
+        )
+
+
+def test_index_keys_come_only_from_what_is_signed() -> None:
+    pith_id = "TJ77MKGIYVJE4LNYFYW7EA7KKL"
+    assert index_keys(pith_id, 2018, "arxiv", "1812.00542") == {
+        f"pith:{pith_id}",
+        f"pith:2018:{pith_id}",
+        "arxiv:1812.00542",
+    }
+    assert index_keys(pith_id, 2018, "arxiv", "math/0309136") >= {"arxiv:math/0309136"}
+    for kind, source_id in (
+        ("biorxiv", "1812.00542"),
+        ("ARXIV", "1812.00542"),
+        ("arxiv", "1812.00542v2"),
+        ("arxiv", "../1812.00542"),
+        ("arxiv", "https://arxiv.org/abs/1812.00542"),
+        ("arxiv", pith_id),
+        ("arxiv", " 1812.00542"),
+        ("arxiv", "math.GT/0309136"),  # arXiv writes it math/0309136: the aliases check fails
+        ("arxiv", "CS/0512068"),
+    ):
+        assert index_keys(pith_id, 2018, kind, source_id) == {
+            f"pith:{pith_id}",
+            f"pith:2018:{pith_id}",
+        }, (kind, source_id)
+    assert index_keys(pith_id, None, "arxiv", "x") == {f"pith:{pith_id}"}
+    with pytest.raises(ValueError):
+        index_keys("not-an-id", 2018, "arxiv", "1812.00542")
+    # A query finds what a record is keyed by, and nothing of another year.
+    keys = index_keys(pith_id, 2018, "arxiv", "1812.00542")
+    for text in ("1812.00542v1", "10.48550/arXiv.1812.00542", "pith:2018:" + pith_id, pith_id):
+        assert parse_query(text).index_key.value in keys
+    assert parse_query("pith:2019:" + pith_id).index_key.value not in keys
+    assert parse_query("TJ77MKGI").index_key == IndexKey("TJ77MKGI", prefix=True)

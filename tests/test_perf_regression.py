@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -24,13 +25,15 @@ from typing import Any
 import httpx
 import pytest
 
-from pith_tui.core import cache as cache_module
 from pith_tui.core import canonical, merge
-from pith_tui.core.cache import Cache, PutItem, StoredDocument
-from pith_tui.core.ids import format_pith_number, pith_id_from_sha256_hex
+from pith_tui.core.cache import Cache, Count, PutItem, StoredDocument
+from pith_tui.core.cache import listing as cache_listing
+from pith_tui.core.cache import search as cache_search
+from pith_tui.core.ids import format_pith_number, index_keys, pith_id_from_sha256_hex
+from pith_tui.core.indexing import index_fields
 from pith_tui.core.keys import PinnedKey
 from pith_tui.core.model import load_document
-from pith_tui.core.resolver import Resolver, index_fields
+from pith_tui.core.resolver import Resolver
 from pith_tui.core.verify import Verdict, verify
 from tests.signing import EXTRA_EVENT_TYPES, dumps, make_bundle, make_record
 from tests.signing import test_trust as signing_trust
@@ -151,7 +154,8 @@ def _synthetic(index: int) -> PutItem:
     return PutItem(
         doc,
         format_pith_number(2024, pith_id),
-        aliases=(("arxiv", arxiv), ("doi", f"10.48550/arxiv.{arxiv}")),
+        keys=index_keys(pith_id, 2024, "arxiv", arxiv),
+        search_terms=(f"10.48550/arxiv.{arxiv}",),
         title=f"{'Neural' if index % 3 else 'Quantum'} paper number {index}",
         authors="Ada Lovelace" if index % 5 else "Alan Turing",
         arxiv_id=arxiv,
@@ -174,37 +178,45 @@ def _vm_steps(cache: Cache, call: Callable[[], object]) -> int:
         steps += 1
         return 0
 
-    cache._conn.set_progress_handler(tick, 1000)
+    cache._db.connection.set_progress_handler(tick, 1000)
     try:
         call()
     finally:
-        cache._conn.set_progress_handler(None, 0)
+        cache._db.connection.set_progress_handler(None, 0)
     return steps
 
 
 def _rows_examined(cache: Cache, call: Callable[[], object]) -> int:
-    """How many rows the filter was tested on: SQLite's `instr` replaced, on this connection,
-    by a counting twin (it stays: SQLite's own cannot be put back)."""
-    counter = getattr(cache, "_test_instr_calls", None)
+    """How many rows the filter was tested on: SQLite's `glob` (the filter's substring test)
+    replaced, on this connection, by a counting twin (it stays: SQLite's own cannot be put
+    back). The twin reads the listing's patterns only: `*text*`, wildcards as `[c]`."""
+    counter = getattr(cache, "_test_glob_calls", None)
     if counter is None:
         counter = [0]
 
-        def instr(haystack: Any, needle: Any) -> int | None:
+        def glob(pattern: Any, haystack: Any) -> int | None:
             counter[0] += 1
-            if haystack is None or needle is None:
+            if haystack is None or pattern is None:
                 return None
-            return str(haystack).find(str(needle)) + 1
+            text = re.sub(r"\[(.)\]", r"\1", str(pattern)[1:-1])
+            return int(text in str(haystack))
 
-        cache._conn.create_function("instr", 2, instr, deterministic=True)
-        cache._test_instr_calls = counter  # type: ignore[attr-defined]
+        cache._db.connection.create_function("glob", 2, glob, deterministic=True)
+        cache._test_glob_calls = counter  # type: ignore[attr-defined]
     before = counter[0]
     call()
     return counter[0] - before
 
 
-@pytest.fixture
-def caches(tmp_path: Path) -> Iterator[tuple[Cache, Cache]]:
+@pytest.fixture(params=["index", "scan"])
+def caches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[tuple[Cache, Cache]]:
+    """A 300- and a 3,000-row cache, with the full-text index, or as on a SQLite without FTS5."""
+    if request.param == "scan":
+        monkeypatch.setattr(cache_search, "available", lambda connection: False)
     small, large = _cache_of(tmp_path, 300), _cache_of(tmp_path, 3000)
+    assert large.full_text is (request.param == "index")
     yield small, large
     small.close()
     large.close()
@@ -212,16 +224,16 @@ def caches(tmp_path: Path) -> Iterator[tuple[Cache, Cache]]:
 
 def _statements(cache: Cache, call: Callable[[], object]) -> list[str]:
     seen: list[str] = []
-    cache._conn.set_trace_callback(seen.append)
+    cache._db.connection.set_trace_callback(seen.append)
     try:
         call()
     finally:
-        cache._conn.set_trace_callback(None)
+        cache._db.connection.set_trace_callback(None)
     return [s for s in seen if s.lstrip().upper().startswith("SELECT")]
 
 
 def _plan(cache: Cache, statement: str) -> str:
-    rows = cache._conn.execute(f"EXPLAIN QUERY PLAN {statement}").fetchall()
+    rows = cache._db.connection.execute(f"EXPLAIN QUERY PLAN {statement}").fetchall()
     return " | ".join(row[-1] for row in rows)
 
 
@@ -253,8 +265,17 @@ def test_a_listing_page_is_bounded_work(caches: tuple[Cache, Cache]) -> None:
             rows_small,
             rows_large,
         )
-    # whereas counting a filter reads every row (the check above would catch a page that did)
+    # whereas counting a filter reads every row (the check above would catch a page that
+    # did), or with the index only its candidates - the 600 rows that hold "turing" - unless
+    # they are most rows ("lovelace": 2,400), which one sequential pass reads faster
+    expected = 600 if large.full_text else 3000
+    assert _rows_examined(large, lambda: large.count("turing")) == expected
     assert _rows_examined(large, lambda: large.count("lovelace")) == 3000
+    assert (large.count("turing"), large.count("lovelace")) == (600, 2400)
+    # a capped count stops after cap + 1 matches, either way
+    assert _rows_examined(large, lambda: large.count_capped("lovelace", cap=100)) <= 130
+    assert str(large.count_capped("lovelace", cap=100)) == "100+"
+    assert str(large.count_capped("lovelace", cap=5000)) == "2,400"
 
 
 def test_a_filter_matching_nothing_reads_the_table_once_in_order(
@@ -262,20 +283,24 @@ def test_a_filter_matching_nothing_reads_the_table_once_in_order(
 ) -> None:
     _small, large = caches
     # The index walk gets a budget of VM steps; made small here so that 3,000 rows exceed it.
-    monkeypatch.setattr(cache_module, "_FILTER_STEPS", 2000)
+    monkeypatch.setattr(cache_listing, "FILTER_STEPS", 2000)
     for sort in ("fetched_at", "title"):
         examined = _rows_examined(
             large, lambda s=sort: large.entries(filter_text="no such words", sort=s, limit=100)
         )
-        assert examined <= 3000 + 600, (sort, examined)  # the budgeted walk, then one scan
         statements = _statements(
             large, lambda s=sort: large.entries(filter_text="no such words", sort=s, limit=100)
         )
         plan = _plan(large, statements[-1])
-        assert plan.startswith("SCAN entries") and "USING INDEX" not in plan, (sort, plan)
+        if large.full_text:  # the budgeted walk, then the index: no candidate, no row read
+            assert examined <= 600, (sort, examined)
+            assert "VIRTUAL TABLE" in plan and "SCAN entries " not in f"{plan} ", (sort, plan)
+        else:  # the budgeted walk, then one scan
+            assert examined <= 3000 + 600, (sort, examined)
+            assert "SCAN entries" in plan and "USING INDEX" not in plan, (sort, plan)
         assert large.entries(filter_text="no such words", sort=sort, limit=100) == []
     # the fallback gives the rows the index walk gives, in the same order
-    monkeypatch.setattr(cache_module, "_FILTER_STEPS", 1000)
+    monkeypatch.setattr(cache_listing, "FILTER_STEPS", 1000)
     everything = large.entries(sort="title", descending=True)
     want = [e for e in everything if "quantum" in e.title.lower()][5:105]
     got = large.entries(filter_text="quantum", sort="title", descending=True, limit=100, offset=5)
@@ -337,3 +362,27 @@ def test_a_lookup_from_the_cache_needs_no_network_and_no_table_scan(tmp_path: Pa
         assert view.pith_id == pith_id and view.verdict is Verdict.VERIFIED
     assert transport.requests == 0
     cache.close()
+
+
+def test_a_rare_short_filter_reads_every_row_once_for_its_page_and_its_count(
+    caches: tuple[Cache, Cache], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two letters the index cannot search, in a few Pith ids: the page falls back to one
+    pass over every row, which counts the matches on the way; the capped and exact counts
+    that follow take that figure. A write in between makes them count again."""
+    _small, large = caches
+    monkeypatch.setattr(cache_listing, "FILTER_STEPS", 2000)
+    ids = large.all_pith_ids()
+    with Cache.open(large.path.parent) as fresh:  # no page asked for here: it counts itself
+        needle = min(
+            (pid[i : i + 2].lower() for pid in ids[:50] for i in range(24)), key=fresh.count
+        )
+        expected = fresh.count(needle)
+    assert 0 < expected < 100, (needle, expected)
+    page = _rows_examined(large, lambda: large.entries(filter_text=needle, limit=50))
+    counts = _rows_examined(large, lambda: (large.count_capped(needle), large.count(needle)))
+    assert page <= 3000 + 600 and counts == 0, (needle, page, counts)
+    assert large.count_capped(needle) == Count(expected) and large.count(needle) == expected
+    large.put_many([_synthetic(5000)])  # a write: the figure may be stale now
+    assert _rows_examined(large, lambda: large.count_capped(needle)) >= 3000
+    assert large.count_capped(needle).value >= expected

@@ -28,10 +28,12 @@ from pith_tui.core.errors import (
     NotFoundError,
     NotPithDocumentError,
 )
-from pith_tui.core.resolver import Resolver, index_fields, verify_bytes
+from pith_tui.core.indexing import index_fields
+from pith_tui.core.resolver import Resolver, verify_bytes
 from pith_tui.core.session import open_session
 from pith_tui.core.verify import Status, Verdict
 from tests import signing
+from tests.cache_support import lookup
 from tests.conftest import PAPER_PAGE, REAL_RECORDS
 from tests.signing import dumps, make_bundle, make_record
 
@@ -252,7 +254,7 @@ async def test_a_miss_fetches_the_record_then_the_bundle_and_merges_them(
     # Both documents are cached byte for byte, and found again by any alias.
     assert resolver.cache.get(pith_id, "record").raw == dumps(record)  # type: ignore[union-attr]
     assert resolver.cache.get(pith_id, "bundle").raw == dumps(bundle)  # type: ignore[union-attr]
-    assert resolver.cache.resolve("10.48550/arxiv.2403.00002") == pith_id
+    assert lookup(resolver.cache, "10.48550/arxiv.2403.00002") == pith_id
     entry = resolver.cache.entries()[0]
     assert entry.has_bundle and entry.verdict == "verified" and entry.source == "network"
 
@@ -416,7 +418,7 @@ async def test_a_different_record_for_a_cached_arxiv_id_keeps_both_and_flags_it(
     assert resolver.cache.get(old_id, "record").raw == dumps(v1)  # type: ignore[union-attr]
     assert resolver.cache.get(new_id, "record").raw == dumps(v2)  # type: ignore[union-attr]
     assert set(resolver.cache.all_pith_ids()) == {old_id, new_id}
-    assert resolver.cache.resolve("2403.00001") == new_id
+    assert lookup(resolver.cache, "2403.00001") == new_id
     flagged = {e.pith_id: e.changed_upstream for e in resolver.cache.entries()}
     assert flagged[new_id] is True
     # The flag survives a reload from the cache.
@@ -474,7 +476,7 @@ async def test_a_tampered_answer_on_a_miss_is_shown_failed_and_not_cached(
     view = await resolver.resolve("2403.00011")
     assert view.verdict is Verdict.FAILED
     assert resolver.cache.count() == 0
-    assert resolver.cache.resolve("2403.00011") is None
+    assert lookup(resolver.cache, "2403.00011") is None
 
 
 async def test_a_lying_server_answering_another_paper_is_a_mismatch(
@@ -651,9 +653,12 @@ def test_verify_bytes_and_index_fields_on_a_real_bundle() -> None:
     fields = index_fields(item.document, item.pith_id)
     assert fields["pith_number"] == f"pith:2018:{ID_1812}"
     assert fields["arxiv_id"] == "1812.00542"
-    aliases = set(fields["aliases"])  # type: ignore[arg-type]
-    assert ("arxiv_version", "1812.00542v1") in aliases
-    assert ("doi", "10.48550/arxiv.1812.00542") in aliases
+    assert fields["keys"] == {
+        f"pith:{ID_1812}",
+        f"pith:2018:{ID_1812}",
+        "arxiv:1812.00542",
+    }
+    assert fields["search_terms"] == ["1812.00542v1", "10.48550/arxiv.1812.00542"]
     assert fields["title"]
 
 
@@ -730,3 +735,239 @@ def test_two_processes_importing_into_one_cache_lose_nothing(
         assert set(cache.all_pith_ids()) == expected
         assert cache.count() == 100
         assert all(cache.get(pith_id, "record") is not None for pith_id in expected)
+
+
+# ------------------------------------------------- no rollback, no silent replacement
+
+
+def _without(bundle: dict[str, Any], event_type: str, built_at: str) -> dict[str, Any]:
+    older = copy.deepcopy(bundle)
+    older["events"] = [e for e in older["events"] if e["event_type"] != event_type]
+    older["built_at"] = built_at
+    return signing.restate_bundle(older)
+
+
+@pytest.mark.parametrize("how", ["refresh", "ttl"])
+async def test_a_mirror_serving_an_older_bundle_is_refused_and_the_cache_kept(
+    make_resolver: Build, server: FakePith, clock: Clock, how: str
+) -> None:
+    record = make_record("2403.00020", title="Corrected")
+    bundle = make_bundle("2403.00020", title="Corrected", extra_events=("correction",))
+    pith_id = server.publish(record, bundle)
+    resolver = make_resolver(server)
+    assert (await resolver.resolve(pith_id)).verdict is Verdict.VERIFIED
+    cached = resolver.cache.get(pith_id, "bundle")
+    assert cached is not None
+
+    older = _without(bundle, "correction", "2026-06-09T00:00:00Z")
+    server.publish(bundle=older)  # verifies on its own: only the comparison catches it
+    assert verify_bytes(dumps(older), signing.test_trust()).report.verdict is Verdict.VERIFIED
+    if how == "ttl":
+        clock.advance(hours=25)
+    view = await resolver.resolve(pith_id, refresh=how == "refresh")
+
+    assert view.verdict is Verdict.VERIFIED
+    assert [e.event_type for e in view.events] == ["record_created", "graph_snapshot", "correction"]
+    assert (
+        "the server served an older bundle than the one cached (it lacks 1 event the cached "
+        "one has: correction): kept the cached one"
+    ) in view.notes
+    after = resolver.cache.get(pith_id, "bundle")
+    assert after is not None and after.raw == cached.raw
+    assert len(resolver.cache.versions(pith_id, "bundle")) == 1
+    # A later look from the cache still shows the correction.
+    assert [e.event_type for e in resolver.load_cached(pith_id).events][-1] == "correction"
+
+
+async def test_the_servers_text_changing_under_the_same_hash_is_kept_and_said(
+    make_resolver: Build, server: FakePith, clock: Clock
+) -> None:
+    record = make_record("2403.00021", title="Stable Title", authors="Ada Lovelace")
+    pith_id = server.publish(record)
+    resolver = make_resolver(server)
+    await resolver.resolve(pith_id)
+    first = resolver.cache.get(pith_id, "record")
+    assert first is not None
+
+    clock.advance(hours=2)
+    changed = copy.deepcopy(record)
+    changed["paper"]["authors_text"] = "Mallory Mallory"
+    changed["inbound_citations"] = {"count": 7, "sample": []}
+    server.publish(changed)
+    view = await resolver.resolve(pith_id, refresh=True)
+
+    note = (
+        "the server's text changed since 2026-06-01 12:00 UTC: authors, citations "
+        "(the earlier copy is kept in the cache)"
+    )
+    assert view.verdict is Verdict.VERIFIED
+    assert view.paper.authors_text == "Mallory Mallory"
+    assert note in view.notes
+    history = resolver.cache.text_history(pith_id)
+    assert [(h.kind, h.raw, h.changes) for h in history] == [
+        ("record", first.raw, "authors, citations")
+    ]
+    assert history[0].fetched_at == T0 and history[0].replaced_at == clock.now
+    entry = resolver.cache.entry(pith_id)
+    assert entry is not None and entry.text_changed_at == clock.now
+    assert note in resolver.load_cached(pith_id).notes  # it stays said
+    # The same text again is no further change.
+    await resolver.resolve(pith_id, refresh=True)
+    assert len(resolver.cache.text_history(pith_id)) == 1
+
+
+async def test_an_older_version_of_the_paper_does_not_take_its_arxiv_id_back(
+    make_resolver: Build, server: FakePith, clock: Clock
+) -> None:
+    v2 = make_record("2403.00022", version=2, title="Second")
+    v1 = make_record("2403.00022", version=1, title="First")
+    v2_id = server.publish(v2)
+    resolver = make_resolver(server)
+    assert (await resolver.resolve("2403.00022")).pith_id == v2_id
+
+    v1_id = server.publish(v1)  # the arXiv path now serves version 1 again
+    view = await resolver.resolve("2403.00022", refresh=True)
+
+    assert view.pith_id == v2_id and view.verdict is Verdict.VERIFIED
+    assert (
+        f"the server served version 1 of arXiv:2403.00022, older than the cached version 2 "
+        f"({v2['pith_number']}): kept the cached one"
+    ) in view.notes
+    assert lookup(resolver.cache, "2403.00022") == v2_id
+    assert lookup(resolver.cache, v1_id) == v1_id  # kept too, by its own id
+    assert not resolver.cache.entry(v2_id).changed_upstream  # type: ignore[union-attr]
+    # Asked for by its own id, the older version is what is shown, and said to be older.
+    resolver.cache.remove(v1_id)
+    view = await resolver.resolve(v1_id)
+    assert view.pith_id == v1_id and view.verdict is Verdict.VERIFIED
+    assert (
+        f"this is version 1 of arXiv:2403.00022, older than the cached version 2 "
+        f"({v2['pith_number']}): its arXiv id still leads to the later version"
+    ) in view.notes
+    assert lookup(resolver.cache, "2403.00022") == v2_id
+
+
+async def test_a_pith_number_with_another_year_is_not_that_record(
+    make_resolver: Build, server: FakePith
+) -> None:
+    record = make_record("2403.00023")  # submitted 2024
+    pith_id = server.publish(record)
+    wrong = f"pith:2023:{pith_id}"
+    resolver = make_resolver(server)
+    with pytest.raises(MismatchError) as caught:  # not cached: the server's answer is checked
+        await resolver.resolve(wrong)
+    assert str(caught.value) == (
+        f"the server answered {wrong} with the record of pith:2024:{pith_id}"
+    )
+    assert resolver.cache.count() == 0
+
+    await resolver.resolve(record["pith_number"])
+    server.requests.clear()
+    with pytest.raises(NotFoundError) as caught:  # cached: refused without asking anyone
+        await resolver.resolve(wrong)
+    assert str(caught.value) == (
+        f"{wrong} is no record's Pith Number: pith:{pith_id[:8]} is pith:2024:{pith_id}, "
+        "and the year of a Pith Number is the year of its record"
+    )
+    assert server.requests == []
+    assert resolver.cached_view(wrong) is None
+
+
+async def test_an_arxiv_query_is_answered_only_by_a_signed_arxiv_source(
+    make_resolver: Build, server: FakePith
+) -> None:
+    other = copy.deepcopy(make_record("2403.00024", title="Not From arXiv"))
+    other["canonical_record"]["source"]["kind"] = "biorxiv"
+    other = signing.resign_record(other)
+    item = verify_bytes(dumps(other), signing.test_trust())
+    assert item.report.verdict is not Verdict.FAILED  # signed: it is what it says it is
+    server.serve("/pith/2403.00024.json", dumps(other))
+    pith_id = pith_id_of(other)
+    server.serve(f"/pith/{pith_id}.json", dumps(other))
+    resolver = make_resolver(server)
+    for query in ("2403.00024", "10.48550/arXiv.2403.00024"):
+        with pytest.raises(MismatchError, match="signed source is not an arXiv paper"):
+            await resolver.resolve(query)
+    # Fetched by its own id it is cached, but no arXiv id or DOI finds it.
+    assert (await resolver.resolve(pith_id)).pith_id == pith_id
+    assert lookup(resolver.cache, pith_id) == pith_id
+    assert lookup(resolver.cache, "2403.00024") is None
+    assert resolver.cached_view("10.48550/arXiv.2403.00024") is None
+
+
+_IMPORTS_AFTER = """
+import sys
+from pathlib import Path
+from pith_tui.core.session import open_session
+session = open_session(cache_dir=Path(sys.argv[1]), offline=False)
+view = session.resolver.cached_view("2106.06530")
+assert view is not None and view.verdict.value == "verified", view
+if sys.argv[2] == "network":
+    session.resolver.http  # the first use of the network
+print(" ".join(sorted(m for m in sys.modules if m == "httpx" or m == "pith_tui.core.client")))
+"""
+
+
+@pytest.mark.parametrize(
+    ("then", "loaded"), [("cache", ""), ("network", "httpx pith_tui.core.client")]
+)
+def test_a_start_from_the_cache_imports_no_network_stack(
+    tmp_path: Path, then: str, loaded: str
+) -> None:
+    """Building a session and showing a cached record imports neither httpx nor the client;
+    the first use of the network does."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTS_AFTER, str(tmp_path / "c"), then],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == loaded
+
+
+async def test_a_newer_bundle_stored_by_another_process_meanwhile_is_not_rolled_back(
+    make_resolver: Build, server: FakePith, tmp_path: Path
+) -> None:
+    """Judged against the cached bundle, stored after another process put a newer one: the
+    put is refused by the cache, judged again, and now it is the older one."""
+    base = make_bundle("2403.00025", extra_events=("correction",))
+    pith_id = server.publish(bundle=base)
+    resolver = make_resolver(server)
+    await resolver.resolve(pith_id)
+
+    def grown(*types: str) -> dict[str, Any]:
+        bigger = copy.deepcopy(base)
+        for index, event_type in enumerate(types):
+            bigger["events"].append(
+                signing.make_event(event_type, base["pith_number"], {"n": index})
+            )
+        bigger["built_at"] = f"2026-06-0{5 + len(types)}T00:00:00Z"
+        return signing.restate_bundle(bigger)
+
+    ours, theirs = grown("storage_attestation"), grown("storage_attestation", "mirror_hint")
+    other_process = Resolver(
+        Cache.open(resolver.cache.path.parent), signing.test_trust(), base_url=BASE, offline=True
+    )
+    real_put = resolver.cache.put
+    raced: list[bool] = []
+
+    def put_after_the_other_process(*args: Any, **kwargs: Any) -> Any:
+        if not raced:
+            raced.append(True)
+            assert other_process.store(
+                other_process.verify_bytes(dumps(theirs)), source="file"
+            ).stored
+        return real_put(*args, **kwargs)
+
+    resolver.cache.put = put_after_the_other_process  # type: ignore[method-assign]
+    outcome = resolver.store(resolver.verify_bytes(dumps(ours)), source="network")
+    other_process.cache.close()
+
+    assert raced and not outcome.stored and outcome.judgement.relation.value == "rollback"
+    assert "lacks 1 event the cached one has: mirror_hint" in outcome.judgement.why
+    kept = resolver.cache.get(pith_id, "bundle")
+    assert kept is not None and kept.raw == dumps(theirs)

@@ -30,6 +30,7 @@ from textual.widgets import Input
 
 from pith_tui.core.cache import Cache, PutItem, StoredDocument
 from pith_tui.core.errors import CacheError
+from pith_tui.core.ids import index_keys
 from pith_tui.core.resolver import Resolver
 from pith_tui.core.timefmt import relative_time
 from pith_tui.tui.screens.cache_screen import CacheScreen, DetailPane
@@ -111,7 +112,8 @@ def synthetic_items(
         yield PutItem(
             stored,
             f"pith:2024:{pith_id}",
-            (("arxiv", arxiv_id),),
+            index_keys(pith_id, 2024, "arxiv", arxiv_id),
+            (),
             title,
             f"Author {index % 997}",
             arxiv_id,
@@ -536,9 +538,12 @@ async def test_reverify_shows_progress_and_keeps_the_ui_responsive(
         screen = screen_of(app)
         assert screen.query_one("#cache-progress").has_class("-running")
         assert screen.check_action("reverify", ()) is None  # shown disabled while running
-        await pilot.press("down", "down", "slash", "x")  # the UI works while it runs
-        assert table_of(app).cursor_row == 2
-        assert screen.query_one("#cache-filter", Input).value == "x"
+        # The UI works while it runs. (The cursor is checked before typing a filter, whose
+        # debounced query may list afresh from row 0 on a slow machine.)
+        await pilot.press("down", "down")
+        await wait_until(pilot, lambda: table_of(app).cursor_row == 2)
+        await pilot.press("slash", "x")
+        await wait_until(pilot, lambda: screen.query_one("#cache-filter", Input).value == "x")
         gate.set()
         await settle(pilot)
         await settle(pilot)

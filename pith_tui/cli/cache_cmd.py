@@ -77,6 +77,9 @@ def cmd_cache(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                         "fetched_at": e.fetched_at.isoformat(),
                         "has_bundle": e.has_bundle,
                         "changed_upstream": e.changed_upstream,
+                        "text_changed_at": (
+                            e.text_changed_at.isoformat() if e.text_changed_at else None
+                        ),
                     }
                     for e in entries
                 ],
@@ -109,7 +112,7 @@ def cmd_cache(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     elif args.action == "remove":
         from pith_tui.core.ids import parse_query
 
-        pith_id = cache.resolve(parse_query(args.query).lookup_key())
+        pith_id = cache.resolve(parse_query(args.query).index_key)
         if pith_id is None or not cache.remove(pith_id):
             print(f"pith-tui: {clean_text(args.query)} is not in the cache", file=err)
             return EXIT_FETCH

@@ -22,7 +22,7 @@ from pith_tui.cli.common import (
     session_for,
 )
 from pith_tui.core.errors import FetchError, PithError, QueryError, RecordFormatError
-from pith_tui.core.ids import is_query
+from pith_tui.core.ids import Query, parse_query
 from pith_tui.core.provenance import FieldName
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.session import Session
@@ -105,6 +105,46 @@ def _looks_like_path(target: str) -> bool:
     ) or target.endswith((".json", ".txt", ".html"))
 
 
+def _as_query(target: str) -> Query | None:
+    try:
+        return parse_query(target)
+    except QueryError:
+        return None
+
+
+def _file_target(target: str) -> Path | None:
+    """The file `target` names, or None when it is to be looked up.
+
+    Refused (`UsageError`) when it is ambiguous - an existing file whose name is also a
+    valid query, which could silently mean either - with the way to say each; when it
+    looks like a path but nothing is there; or when it is a folder.
+    """
+    path = Path(target)
+    try:
+        exists, folder = path.exists(), path.is_dir()
+    except (OSError, ValueError):  # a name the OS cannot even look up (NUL, too long)
+        exists = folder = False
+    query = _as_query(target)
+    if exists and query is not None:
+        other = next(
+            (form for form in query.forms() if form != target and not Path(form).exists()),
+            query.forms()[-1],
+        )
+        raise UsageError(
+            f"{target} is both a file here and a record to look up: write ./{target} "
+            f"for the file, or {other} for the record"
+        )
+    if query is not None:
+        return None
+    if folder:
+        raise UsageError(f"{target} is a folder, not a document file")
+    if exists:
+        return path
+    if _looks_like_path(target):
+        raise UsageError(f"no such file: {target}")
+    return None
+
+
 async def _verify_targets(
     session: Session, targets: Sequence[str]
 ) -> list[tuple[str, RecordView | None, int, str]]:
@@ -112,12 +152,10 @@ async def _verify_targets(
     resolver = session.resolver
     try:
         for target in targets:
-            path = Path(target)
             try:
-                if path.is_file():
+                path = _file_target(target)
+                if path is not None:
                     view = resolver.view_from_file(path)
-                elif _looks_like_path(target) and not is_query(target):
-                    raise UsageError(f"no such file: {target}")
                 else:
                     view = await resolver.resolve(target)
             except (UsageError, QueryError, RecordFormatError, OSError) as exc:

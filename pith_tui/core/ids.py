@@ -143,6 +143,34 @@ class Query:
         """The key of `GET /pith/{key}.json`: 26-char id, short id or unversioned arXiv id."""
         return self.arxiv_id or self.value
 
+    def forms(self) -> tuple[str, ...]:
+        """Ways to write this query that `parse_query` reads back as it, `display()` first,
+        then URLs (which no file name in a working folder is likely to match)."""
+        if self.kind == "arxiv":
+            suffix = f"v{self.version}" if self.version is not None else ""
+            forms = [f"arXiv:{self.value}{suffix}", f"https://arxiv.org/abs/{self.value}{suffix}"]
+        elif self.year is not None:
+            forms = []  # only the Pith Number itself carries its year
+        else:
+            forms = [f"pith:{self.value}", f"https://pith.science/pith/{self.value}"]
+        return tuple(dict.fromkeys([self.display(), *forms]))
+
+    @property
+    def index_key(self) -> IndexKey:
+        """What the cache finds this query by (see `index_keys` for what a record is found by).
+
+        A Pith Number with its year is its own key, so it never finds a record of another
+        year; an arXiv id or DOI is the arXiv key, which only records whose signed source is
+        an arXiv paper have; a short id is a prefix of the Pith id.
+        """
+        if self.kind == "short":
+            return IndexKey(self.value, prefix=True)
+        if self.kind == "arxiv":
+            return IndexKey(_arxiv_key(self.arxiv_id or self.value))
+        if self.year is not None:
+            return IndexKey(format_pith_number(self.year, self.value))
+        return IndexKey(_pith_key(self.value))
+
     def display(self) -> str:
         """A one-line form for messages; `parse_query(q.display())` gives the same query back."""
         if self.kind == "pith_id" and self.year is not None:
@@ -153,6 +181,65 @@ class Query:
             return f"doi:10.48550/arXiv.{self.value}"
         suffix = f"v{self.version}" if self.version is not None else ""
         return f"arXiv:{self.value}{suffix}"
+
+
+@dataclass(frozen=True)
+class IndexKey:
+    """How the cache finds a query: one exact key, or (`prefix`) a prefix of the Pith id."""
+
+    value: str
+    prefix: bool = False
+
+
+def _pith_key(pith_id: str) -> str:
+    return f"pith:{pith_id}"
+
+
+def _arxiv_key(arxiv_id: str) -> str:
+    return f"arxiv:{arxiv_id.lower()}"
+
+
+def index_keys(pith_id: str, year: int | None, source_kind: str, source_id: str) -> frozenset[str]:
+    """The exact keys a verified record is found by, all derived from what is signed.
+
+    `pith_id` comes from the record's hash and `year` from its signed `submitted_at`, so a
+    record has its id and its full Pith Number as keys; the arXiv key only when the signed
+    source is of kind `arxiv` with a valid arXiv id (`signed_arxiv_id`). Every key is spelled
+    apart (`pith:<ID>`, `pith:<YYYY>:<ID>`, `arxiv:<id>`), so no signed string can become a
+    key that stands for another record's Pith id. Raises ValueError for a bad Pith id.
+    """
+    if not is_pith_id(pith_id):
+        raise ValueError(f"{pith_id[:40]!r} is not a 26-character Pith id")
+    keys = {_pith_key(pith_id)}
+    if year is not None and 1000 <= year <= 9999:
+        keys.add(format_pith_number(year, pith_id))
+    arxiv_id = signed_arxiv_id(source_kind, source_id)
+    if arxiv_id is not None:
+        keys.add(_arxiv_key(arxiv_id))
+    return frozenset(keys)
+
+
+def signed_arxiv_id(source_kind: object, source_id: object) -> str | None:
+    """The arXiv id of a signed source `{kind: "arxiv", id: ...}`, else None.
+
+    The same rule as the `aliases` check (`arxiv_id_problem`): exactly an arXiv id as arXiv
+    and Pith write it (`2106.06530`, `cs/0512068`), without a version, prefix or subject
+    class; anything else (another source kind, `../x`, a URL, `math.GT/0309136`) names no
+    arXiv paper, so it is never a key.
+    """
+    if source_kind != "arxiv" or not isinstance(source_id, str) or len(source_id) > 64:
+        return None
+    return source_id if arxiv_id_problem(source_id) is None else None
+
+
+def year_of(submitted_at: object) -> int | None:
+    """The year of a signed `submitted_at` (the Pith Number's year): four ASCII digits first."""
+    if not isinstance(submitted_at, str):
+        return None
+    text = submitted_at[:4]
+    if len(text) != 4 or not (text.isascii() and text.isdigit()) or text[0] == "0":
+        return None
+    return int(text)
 
 
 def is_pith_id(text: str) -> bool:

@@ -13,14 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TypedDict
-
-import httpx
+from typing import TYPE_CHECKING
 
 from pith_tui.core import urls
-from pith_tui.core.cache import Cache, StoredDocument
+from pith_tui.core.cache import Cache, CacheChanged, StoredDocument, raw_digest
 from pith_tui.core.canonical import canonical_sha256
-from pith_tui.core.client import FetchResult, PithHttpClient, Timeouts
 from pith_tui.core.errors import (
     CacheError,
     FetchError,
@@ -30,21 +27,32 @@ from pith_tui.core.errors import (
     NotPithDocumentError,
     RecordFormatError,
 )
+from pith_tui.core.files import read_document
 from pith_tui.core.ids import (
     Query,
+    format_pith_number,
     format_short_number,
     is_pith_id,
     parse_query,
     pith_id_from_sha256_hex,
+    signed_arxiv_id,
 )
+from pith_tui.core.indexing import answers, index_fields, signed_source, signed_year
 from pith_tui.core.keys import TrustStore
 from pith_tui.core.model import Bundle, Document, NumberRecord, load_document
 from pith_tui.core.samples import sample_documents
-from pith_tui.core.verify import Report, expected_aliases, verify
+from pith_tui.core.succession import Copy, Judgement, judge, judge_paper
+from pith_tui.core.verify import Report, verify
 from pith_tui.core.view import RecordView
-from pith_tui.core.vocab import Verdict
+from pith_tui.core.vocab import DocKind, StoredSource, Verdict, ViewSource
+
+if TYPE_CHECKING:  # the network stack is imported when the network is first used
+    import httpx
+
+    from pith_tui.core.client import FetchResult, PithHttpClient, Timeouts
 
 DEFAULT_TTL = timedelta(hours=24)
+_STORE_ATTEMPTS = 3  # judgements against a cached copy another process keeps changing
 
 
 @dataclass(frozen=True)
@@ -70,35 +78,24 @@ def verify_bytes(raw: bytes, trust: TrustStore, *, now: datetime | None = None) 
     return Verified(document, verify(document, trust, now=now), raw)
 
 
-class IndexFields(TypedDict):
-    """The keyword arguments of `Cache.put` that describe a document for the listing."""
+@dataclass(frozen=True)
+class Stored:
+    """What `Resolver.store` did with a document.
 
-    pith_number: str
-    aliases: list[tuple[str, str]]
-    title: str
-    authors: str
-    arxiv_id: str
+    `judgement`: how it relates to the cached copy (`refused`: not stored, `kept` is the
+    cached copy that stays). `paper`: set when another record holds the paper's arXiv id
+    and this one is an older version: stored under its own Pith id, the arXiv id not moved.
+    """
 
+    stored: bool
+    judgement: Judgement
+    changed_upstream: bool = False
+    kept: Verified | None = None
+    paper: Judgement | None = None
 
-def index_fields(doc: Document, pith_id: str) -> IndexFields:
-    """What the cache indexes for a document: aliases, title, authors, arXiv id."""
-    source = doc.source
-    # Only aliases the verifier checked: an alias of another kind is unchecked text, which
-    # could name another paper's arXiv id and take its lookups over.
-    derived = expected_aliases(source.id, source.version, pith_id)
-    aliases = [(a.kind, a.value) for a in doc.aliases if derived.get(a.kind) == a.value]
-    aliases.append(("arxiv", source.id))
-    if source.version is not None:
-        aliases.append(("arxiv_version", f"{source.id}v{source.version}"))
-    aliases.append(("doi", f"10.48550/arxiv.{source.id}"))
-    aliases.append(("pith_number", doc.pith_number))
-    return {
-        "pith_number": doc.pith_number,
-        "aliases": aliases,
-        "title": doc.paper.title,
-        "authors": doc.paper.authors_text,
-        "arxiv_id": source.id,
-    }
+    @property
+    def refused(self) -> bool:
+        return self.judgement.refused
 
 
 def load_stored(
@@ -162,7 +159,11 @@ class Resolver:
 
     @property
     def http(self) -> PithHttpClient:
+        """The HTTP client, made (and httpx imported) on first use: a start from the cache
+        never pays for the network stack."""
         if self._http is None:
+            from pith_tui.core.client import PithHttpClient
+
             if self._timeouts is not None:
                 self._http = PithHttpClient(
                     self.base_url,
@@ -193,19 +194,23 @@ class Resolver:
         source: str,
         url: str | None = None,
         fetch: FetchResult | None = None,
-    ) -> bool:
-        """Store a verified document; returns changed_upstream. Failed documents are refused."""
+    ) -> Stored:
+        """Store a document that did not fail, unless it would replace a better cached one.
+
+        `succession.judge` decides against the cached copy of the same kind (re-verified
+        now): an older or poorer document is refused and the cached one kept; a copy with
+        other unsigned text is stored and the one it replaces kept in the text history.
+        An arXiv id moves to this record only if `succession.judge_paper` allows it against
+        the record that has it now; otherwise this record is stored without it.
+        Failed documents raise `CacheError`.
+        """
         if item.report.verdict is Verdict.FAILED:
             raise CacheError("a document that fails verification is not stored")
         doc = item.document
-        if item.report.verdict is not Verdict.VERIFIED:
-            # Same canonical hash = same cache row: an incomplete copy would replace it.
-            current = self.cache.get(item.pith_id, doc.kind)
-            if current is not None and current.raw != item.raw and self._verifies(current.raw):
-                raise CacheError(
-                    f"this {doc.kind} is {item.report.verdict.value}, and the cached one, "
-                    "which verifies, is kept"
-                )
+        fields = index_fields(doc, item.pith_id)
+        paper = self._paper_refusal(item, fields["keys"])
+        if paper is not None:
+            fields["keys"] = fields["keys"] - {paper[0]}
         stored = StoredDocument(
             pith_id=item.pith_id,
             kind=doc.kind,
@@ -217,16 +222,62 @@ class Resolver:
             fetched_at=fetch.fetched_at if fetch else self.now(),
             source=source,
         )
-        result = self.cache.put(
-            stored, verdict=item.report.verdict.value, **index_fields(doc, item.pith_id)
+        for _attempt in range(_STORE_ATTEMPTS):
+            current = self.cache.get(item.pith_id, doc.kind)
+            cached = self._verified(current, item.pith_id)
+            judgement = judge(_copy(cached) if cached is not None else None, _copy(item))
+            if judgement.refused:
+                return Stored(False, judgement, kept=cached)
+            try:
+                result = self.cache.put(
+                    stored,
+                    verdict=item.report.verdict.value,
+                    text_changed=", ".join(judgement.changes),
+                    replaces=raw_digest(current.raw if current is not None else None),
+                    **fields,
+                )
+            except CacheChanged:
+                continue  # another process stored this kind meanwhile: judge again
+            return Stored(
+                True, judgement, result.changed_upstream, paper=paper[1] if paper else None
+            )
+        raise CacheError(
+            f"the cached {doc.kind} kept changing while this one was being stored; try again"
         )
-        return result.changed_upstream
 
-    def _verifies(self, raw: bytes) -> bool:
+    def _cached_copy(self, pith_id: str, kind: str) -> Verified | None:
+        """The cached document of this kind, verified now; None if absent or unreadable."""
+        return self._verified(self.cache.get(pith_id, kind), pith_id)
+
+    def _verified(self, stored: StoredDocument | None, pith_id: str) -> Verified | None:
+        if stored is None:
+            return None
         try:
-            return self.verify_bytes(raw).report.verdict is Verdict.VERIFIED
+            cached = self.verify_bytes(stored.raw)
         except RecordFormatError:
-            return False
+            return None  # damaged on disk: the arriving copy repairs it
+        return cached if cached.pith_id == pith_id else None
+
+    def _paper_refusal(self, item: Verified, keys: frozenset[str]) -> tuple[str, Judgement] | None:
+        """(arXiv key, judgement) when another record holds this paper's arXiv id and `item`
+        is an older version of it; None when the key may move (or nobody else holds it)."""
+        source = signed_source(item.document)
+        arxiv_id = signed_arxiv_id(source.get("kind"), source.get("id"))
+        if arxiv_id is None:
+            return None
+        key = Query("arxiv", arxiv_id).index_key
+        if key.value not in keys:
+            return None
+        holder_id = self.cache.resolve(key)
+        if holder_id is None or holder_id == item.pith_id:
+            return None
+        holder = self._cached_copy(holder_id, DocKind.RECORD.value) or self._cached_copy(
+            holder_id, DocKind.BUNDLE.value
+        )
+        if holder is None:
+            return None
+        judgement = judge_paper(_copy(holder), _copy(item))
+        return (key.value, judgement) if judgement.refused else None
 
     # --- samples -------------------------------------------------------------------------
 
@@ -238,14 +289,14 @@ class Resolver:
         for _name, raw in sample_documents():
             item = self.verify_bytes(raw)
             if item.report.verdict is not Verdict.FAILED:
-                self.store(item, source="sample")
+                self.store(item, source=StoredSource.SAMPLE.value)
                 imported += 1
         return imported
 
     # --- cache ---------------------------------------------------------------------------
 
     def find_cached(self, query: Query) -> str | None:
-        return self.cache.resolve(query.lookup_key())
+        return self.cache.resolve(query.index_key)
 
     def load_cached(self, pith_id: str, *, source: str | None = None) -> RecordView:
         """Build a view from the cache, re-verifying every document now."""
@@ -263,9 +314,7 @@ class Resolver:
                 source = "cache-stale"
             if self.offline and source != "sample":
                 source = "offline"
-        view = self._make_view(
-            pith_id, items, source, newest.fetched_at, changed=self._changed_upstream(pith_id)
-        )
+        view = self._make_view(pith_id, items, source, newest.fetched_at)
         if view.verdict is Verdict.FAILED:
             self._remember_failed(pith_id)
         return view
@@ -276,19 +325,33 @@ class Resolver:
         with contextlib.suppress(CacheError, ValueError):
             self.cache.set_verdict(pith_id, Verdict.FAILED.value)
 
-    def _changed_upstream(self, pith_id: str) -> bool:
-        """Whether the cache flagged this id: another document arrived for its arXiv id.
+    def _cache_notes(self, pith_id: str) -> tuple[bool, str]:
+        """(changed upstream, the text-change note or "") for a cached id.
 
-        A Pith id is content-addressed, so `cache.versions(pith_id, kind)` never holds two
-        versions in practice; the change shows as a new id taking over the arXiv id, which
-        the cache records on the entry.
+        Changed upstream: another document arrived for its arXiv id (a new Pith id took it
+        over, which the cache flags on the entry) or, in theory, another version of the same
+        id. The note: "the server's text changed since <time>: authors, citations" when a
+        copy with the same hash but other unsigned text replaced an earlier one.
         """
-        if len(self.cache.versions(pith_id, "record")) > 1:
-            return True
         # A primary-key lookup: a filtered listing here scanned every entry (profiled: 40% of
         # a lookup with 2,000 entries, growing with the cache).
         entry = self.cache.entry(pith_id)
-        return entry is not None and entry.changed_upstream
+        if entry is None:
+            return False, ""
+        changed = entry.changed_upstream or (
+            len(self.cache.versions(pith_id, DocKind.RECORD.value)) > 1
+        )
+        history = self.cache.text_history(pith_id) if entry.text_changed_at else []
+        if not history:
+            return changed, ""
+        latest = history[0]
+        since = latest.fetched_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        kept = "copy is" if len(history) == 1 else f"{len(history)} copies are"
+        note = (
+            f"the server's text changed since {since}: {latest.changes} "
+            f"(the earlier {kept} kept in the cache)"
+        )
+        return changed, note
 
     def _make_view(
         self,
@@ -304,6 +367,11 @@ class Resolver:
         extra = list(notes)
         if record is not None and bundle is None:
             extra.append("record only: no open graph bundle is cached or published for it")
+        if source != ViewSource.FILE.value:
+            flagged, text_note = self._cache_notes(pith_id)
+            changed = changed or flagged
+            if text_note:
+                extra.append(text_note)
         if changed:
             extra.append("changed upstream: the cache holds more than one version of this record")
         return RecordView(
@@ -324,7 +392,11 @@ class Resolver:
         """The view from the cache alone, or None when the query is not cached. No network."""
         query = text if isinstance(text, Query) else parse_query(text)
         pith_id = self.find_cached(query)
-        return self.load_cached(pith_id) if pith_id else None
+        if pith_id is None:
+            return None
+        view = self.load_cached(pith_id)
+        self._check_cached_answer(query, view)
+        return view
 
     # --- the lookup ----------------------------------------------------------------------
 
@@ -333,12 +405,29 @@ class Resolver:
         query = text if isinstance(text, Query) else parse_query(text)
         pith_id = self.find_cached(query)
         try:
+            self._check_year(query, pith_id)
             view = await self._resolve(query, pith_id, refresh)
         finally:
             self._add_history(query, pith_id)
         if pith_id is None:
             self._add_history(query, view.pith_id)
         return self._with_version_note(query, view)
+
+    def _check_year(self, query: Query, pith_id: str | None) -> None:
+        """A Pith Number whose year is not its record's names nothing: the id fixes the
+        record's content, and the year comes from that content, so no server can have it."""
+        if pith_id is not None or query.kind != "pith_id" or query.year is None:
+            return
+        cached = self.cache.resolve(Query("pith_id", query.value).index_key)
+        if cached is None:
+            return
+        entry = self.cache.entry(cached)
+        number = entry.pith_number if entry is not None else ""
+        if number and number != format_pith_number(query.year, query.value):
+            raise NotFoundError(
+                f"{query.display()} is no record's Pith Number: pith:{query.value[:8]} is "
+                f"{number}, and the year of a Pith Number is the year of its record"
+            )
 
     def _add_history(self, query: Query, pith_id: str | None) -> None:
         # History is a convenience: a read-only cache must not break lookups.
@@ -366,11 +455,7 @@ class Resolver:
 
     def _check_cached_answer(self, query: Query, view: RecordView) -> None:
         """The cache's index can be edited on disk: a hit must be the record asked for."""
-        if query.kind == "arxiv":
-            wrong = view.arxiv_id.lower() != (query.arxiv_id or query.value).lower()
-        else:
-            wrong = not view.pith_id.startswith(query.value)
-        if wrong:
+        if not answers(query, view.document, view.pith_id):
             raise CacheError(
                 f"the cache is damaged: {query.display()} leads to the record of {view.pith_number}"
             )
@@ -403,15 +488,22 @@ class Resolver:
                 pith_id, what=what, etag=stored.etag, last_modified=stored.last_modified
             )
         if result.status == 304:
-            self.cache.touch(
-                pith_id,
-                kind,
-                fetched_at=result.fetched_at,
-                etag=result.etag,
-                last_modified=result.last_modified,
-            )
+            self._touch(pith_id, kind, result)
+            notes: list[str] = []
+            if kind == DocKind.RECORD.value:
+                # The record stands, but its bundle gains events (a correction...) on its own.
+                bundle = await self._fetch_bundle_quietly(
+                    pith_id, what, self.cache.get(pith_id, DocKind.BUNDLE.value)
+                )
+                fresh = self._bundle_from(pith_id, bundle, notes)
+                if fresh is not None:
+                    self._store_fetched({DocKind.BUNDLE.value: fresh}, notes)
             view = self.load_cached(pith_id, source="network")
-            return replace(view, fetched_at=result.fetched_at)
+            return replace(
+                view,
+                fetched_at=result.fetched_at,
+                notes=tuple(dict.fromkeys((*view.notes, *notes))),
+            )
         if by_arxiv:
             return await self._from_fetched(None, query, result, "record")
         return await self._from_fetched(
@@ -445,11 +537,18 @@ class Resolver:
         return await self._from_fetched(None, query, result, "record")
 
     async def _fetch_bundle_quietly(
-        self, pith_id: str, what: str
+        self, pith_id: str, what: str, cached: StoredDocument | None = None
     ) -> tuple[FetchResult | None, str]:
-        """The bundle, or (None, why not) — a missing bundle does not fail a lookup."""
+        """The bundle (a 304 when `cached` is still current), or (None, why not) — a missing
+        bundle does not fail a lookup."""
         try:
-            return await self.http.fetch_bundle(pith_id, what=f"the bundle of {what}"), ""
+            result = await self.http.fetch_bundle(
+                pith_id,
+                what=f"the bundle of {what}",
+                etag=cached.etag if cached else None,
+                last_modified=cached.last_modified if cached else None,
+            )
+            return result, ""
         except NotFoundError:
             return None, "record only: no open graph bundle is published for it"
         except FetchError as exc:
@@ -461,16 +560,23 @@ class Resolver:
             raise MismatchError(
                 f"the server answered {format_short_number(pith_id_hint)} with the record of {doc.pith_number}"
             )
-        if query is None:
+        if query is None or answers(query, doc, item.pith_id):
             return
-        if query.kind == "arxiv" and doc.source.id.lower() != (query.arxiv_id or "").lower():
+        if query.kind == "arxiv":
+            source = signed_source(doc)
+            if signed_arxiv_id(source.get("kind"), source.get("id")) is None:
+                raise MismatchError(
+                    f"the server answered {query.display()} with a record whose signed source "
+                    f"is not an arXiv paper ({doc.pith_number})"
+                )
             raise MismatchError(
                 f"the server answered {query.display()} with the record of arXiv:{doc.source.id}"
             )
-        if query.kind in ("pith_id", "short") and not item.pith_id.startswith(query.value):
-            raise MismatchError(
-                f"the server answered {query.display()} with the record of {doc.pith_number}"
-            )
+        year = signed_year(doc)
+        signed_number = format_pith_number(year, item.pith_id) if year else doc.pith_number
+        raise MismatchError(
+            f"the server answered {query.display()} with the record of {signed_number}"
+        )
 
     def _parse_fetched(self, result: FetchResult, expected_kind: str | None) -> Verified:
         """Parse and verify an answer; `expected_kind` None accepts a record or a bundle."""
@@ -498,40 +604,99 @@ class Resolver:
         item = self._parse_fetched(first, None if first_kind == "record" else first_kind)
         first_kind = item.document.kind
         self._check_answer(item, query, pith_id_hint)
-        items = {first_kind: item}
+        items = {first_kind: (item, first)}
         notes: list[str] = []
-        fetches = {first_kind: first}
-        if first_kind == "record":
+        if first_kind == DocKind.RECORD.value:
             if bundle is None:
-                bundle = await self._fetch_bundle_quietly(item.pith_id, item.document.pith_number)
-            bundle_result, why = bundle
-            if bundle_result is not None:
-                try:
-                    bundle_item = self._parse_fetched(bundle_result, "bundle")
-                    self._check_answer(bundle_item, None, item.pith_id)
-                    items["bundle"] = bundle_item
-                    fetches["bundle"] = bundle_result
-                except FetchError as exc:
-                    notes.append(f"the bundle was not used: {exc}")
-            elif why and not why.startswith("record only"):
+                bundle = await self._fetch_bundle_quietly(
+                    item.pith_id,
+                    item.document.pith_number,
+                    self.cache.get(item.pith_id, DocKind.BUNDLE.value),
+                )
+            fresh = self._bundle_from(item.pith_id, bundle, notes)
+            if fresh is not None:
+                items[DocKind.BUNDLE.value] = fresh
+        shown, changed, older_paper = self._store_fetched(items, notes)
+        if older_paper is not None:
+            holder = (
+                self.find_cached(query) if query is not None and query.kind == "arxiv" else None
+            )
+            if holder is not None and holder != item.pith_id:
+                # Asked by arXiv id: it still leads to the newer record, which is shown.
+                notes.append(f"the server served {older_paper.why}: kept the cached one")
+                view = self.load_cached(holder)
+                return replace(view, notes=tuple(dict.fromkeys((*view.notes, *notes))))
+            notes.append(
+                f"this is {older_paper.why}: its arXiv id still leads to the later version"
+            )
+        if first_kind == DocKind.RECORD.value and DocKind.BUNDLE.value not in shown:
+            # Not fetched anew (304, or not served now): the view shows the cached one.
+            with contextlib.suppress(CacheError):
+                kept = self._cached_copy(item.pith_id, DocKind.BUNDLE.value)
+                if kept is not None:
+                    shown[DocKind.BUNDLE.value] = kept
+                    if bundle is not None and bundle[0] is None:
+                        notes.append("the server sent no bundle now: showing the cached one")
+        return self._make_view(
+            item.pith_id, shown, "network", first.fetched_at, changed=changed, notes=tuple(notes)
+        )
+
+    def _bundle_from(
+        self, pith_id: str, bundle: tuple[FetchResult | None, str], notes: list[str]
+    ) -> tuple[Verified, FetchResult] | None:
+        """The fetched bundle of `pith_id`, parsed and checked, to be stored; None when there
+        is none to store (not published, not usable, or 304: the cached one is current)."""
+        result, why = bundle
+        if result is None:
+            if why and not why.startswith("record only"):
                 notes.append(why)
+            return None
+        if result.status == 304:
+            self._touch(pith_id, DocKind.BUNDLE.value, result)
+            return None
+        try:
+            verified = self._parse_fetched(result, DocKind.BUNDLE.value)
+            self._check_answer(verified, None, pith_id)
+        except FetchError as exc:
+            notes.append(f"the bundle was not used: {exc}")
+            return None
+        return verified, result
+
+    def _store_fetched(
+        self, items: dict[str, tuple[Verified, FetchResult]], notes: list[str]
+    ) -> tuple[dict[str, Verified], bool, Judgement | None]:
+        """Store what was fetched (unless it failed or `succession` refuses it) and say so in
+        `notes`. Returns (what the view shows per kind, changed upstream, the judgement when
+        it is an older version of a paper whose arXiv id another cached record holds)."""
+        shown: dict[str, Verified] = {}
         changed = False
-        for kind, verified in items.items():
+        older_paper: Judgement | None = None
+        for kind, (verified, fetched) in items.items():
+            shown[kind] = verified
             if verified.report.verdict is Verdict.FAILED:
                 notes.append(f"the {kind} failed verification, so it was not stored in the cache")
                 continue
             try:
-                changed = self.store(verified, source="network", fetch=fetches[kind]) or changed
+                outcome = self.store(verified, source=StoredSource.NETWORK.value, fetch=fetched)
             except CacheError as exc:
                 notes.append(f"not cached: {exc}")
-        pith_id = item.pith_id
-        return self._make_view(
+                continue
+            changed = outcome.changed_upstream or changed
+            if outcome.refused:
+                notes.append(f"the server served {outcome.judgement.why}: kept the cached one")
+                if outcome.kept is not None:
+                    shown[kind] = outcome.kept  # the view shows what the cache kept
+            older_paper = outcome.paper or older_paper
+        return shown, changed, older_paper
+
+    def _touch(self, pith_id: str, kind: str, result: FetchResult) -> None:
+        """A 304: the cached document is current as of now."""
+        self.cache.touch(
             pith_id,
-            items,
-            "network",
-            first.fetched_at,
-            changed=changed or self._changed_upstream(pith_id),
-            notes=tuple(notes),
+            kind,
+            fetched_at=result.fetched_at,
+            etag=result.etag,
+            last_modified=result.last_modified,
         )
 
     def _with_version_note(self, query: Query, view: RecordView) -> RecordView:
@@ -547,6 +712,11 @@ class Resolver:
     # --- files ---------------------------------------------------------------------------
 
     def view_from_file(self, path: Path) -> RecordView:
-        """Verify a document from a file (not stored). `RecordFormatError`/`OSError` on bad input."""
-        item = self.verify_bytes(path.read_bytes())
+        """Verify a document from a file (not stored). `RecordFormatError`/`OSError` on bad
+        input, a file too large to be a document included (refused before it is read)."""
+        item = self.verify_bytes(read_document(path))
         return self._make_view(item.pith_id, {item.document.kind: item}, "file", None)
+
+
+def _copy(item: Verified) -> Copy:
+    return Copy(item.document, item.report.verdict)

@@ -8,14 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from pith_tui.core.cache import Cache, default_cache_dir
 from pith_tui.core.errors import CacheError
 from pith_tui.core.keys import TrustStore
 from pith_tui.core.resolver import Resolver
 from pith_tui.core.urls import resolve_base_url
+
+if TYPE_CHECKING:  # httpx is imported when the network is first used (Resolver.http)
+    import httpx
 
 
 def offline_from_env() -> bool:

@@ -82,19 +82,34 @@ def _base(base: str) -> str:
     return base.rstrip("/")
 
 
+def record_path(key: str) -> str:
+    """`pith/<key>.json`: where a static mirror keeps the record a key looks up."""
+    return f"pith/{_record_key_path(key)}.json"
+
+
+def bundle_path(pith_id: str) -> str:
+    """`pith/<ID>/bundle.json`: where a static mirror keeps the bundle."""
+    return f"pith/{_segment(pith_id, 'the Pith id')}/bundle.json"
+
+
+def state_path(pith_id: str) -> str:
+    """`pith/<ID>/state.json`: where a static mirror keeps the current state."""
+    return f"pith/{_segment(pith_id, 'the Pith id')}/state.json"
+
+
 def record_url(base: str, key: str) -> str:
     """The record JSON: `key` is a 26-char Pith id, a short id or an arXiv id."""
-    return f"{_base(base)}/pith/{_record_key_path(key)}.json"
+    return f"{_base(base)}/{record_path(key)}"
 
 
 def bundle_url(base: str, pith_id: str) -> str:
     """The record's bundle JSON (record, receipt and proofs)."""
-    return f"{_base(base)}/pith/{_segment(pith_id, 'the Pith id')}/bundle.json"
+    return f"{_base(base)}/{bundle_path(pith_id)}"
 
 
 def state_url(base: str, pith_id: str) -> str:
     """The record's current state JSON."""
-    return f"{_base(base)}/pith/{_segment(pith_id, 'the Pith id')}/state.json"
+    return f"{_base(base)}/{state_path(pith_id)}"
 
 
 def page_url(base: str, pith_id: str) -> str:

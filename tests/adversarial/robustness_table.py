@@ -29,6 +29,9 @@ ORDER = (
     "verdict-rule",
     "network",
     "disk",
+    "rollback",
+    "query-grammar",
+    "resources",
     "property",
 )
 

@@ -27,8 +27,9 @@ from typing import Any
 import httpx
 import pytest
 
-from pith_tui.core import cache as cache_module
 from pith_tui.core.cache import CACHE_FILE_NAME, Cache
+from pith_tui.core.cache import sqlite as cache_sqlite
+from pith_tui.core.cache.documents import decode as stored_bytes
 from pith_tui.core.keys import TrustStore
 from pith_tui.core.resolver import Resolver
 from tests.adversarial.conftest import Robustness
@@ -41,6 +42,7 @@ from tests.adversarial.harness import (
     one_line_reason,
     run_cli,
 )
+from tests.cache_support import lookup
 from tests.signing import dumps, make_record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,15 +94,15 @@ def faulty_disk(
 ) -> Iterator[list[FaultyConnection]]:
     """Every cache opened inside the block gets a FaultyConnection."""
     made: list[FaultyConnection] = []
-    original = cache_module._connect
+    original = cache_sqlite.connect
 
-    def connect(path: Path) -> Any:
-        connection = FaultyConnection(original(path), fails)
+    def connect(path: Path, *schema: Any) -> Any:
+        connection = FaultyConnection(original(path, *schema), fails)
         made.append(connection)
         return connection
 
     with monkeypatch.context() as patch:
-        patch.setattr(cache_module, "_connect", connect)
+        patch.setattr(cache_sqlite, "connect", connect)
         yield made
 
 
@@ -365,7 +367,7 @@ def test_a_write_that_fails_while_fetching(
     if not any(c.refused for c in made):
         problems.append("the fault never fired")
     with Cache.open(cache_dir) as cache:
-        stored = FRESH_ID in cache.all_pith_ids() or cache.resolve("2403.50001") is not None
+        stored = FRESH_ID in cache.all_pith_ids() or lookup(cache, "2403.50001") is not None
         half = cache.get(FRESH_ID, "record") is None and FRESH_ID in cache.all_pith_ids()
     if words and stored:
         problems.append("the record was cached although the write failed")
@@ -477,7 +479,7 @@ def test_two_processes_writing_at_once(
     outcome.crashed = any(b"Traceback" in err for _, err in results)
     with Cache.open(cache_dir) as cache:
         for index in range(8):
-            pith_id = cache.resolve(f"2403.6{index:04d}")
+            pith_id = lookup(cache, f"2403.6{index:04d}")
             if pith_id is None or document_verdict(cache, trust, pith_id, "record") != "verified":
                 problems.append(f"record {index} is missing or does not verify")
     lost = snapshot.lost()
@@ -493,10 +495,11 @@ def test_two_processes_writing_at_once(
 def _tamper_title(cache_dir: Path, pith_id: str) -> None:
     db = _db(cache_dir)
     try:
-        (raw,) = db.execute(
-            "SELECT raw FROM documents WHERE pith_id = ? AND kind = 'record'", (pith_id,)
+        raw, encoding = db.execute(
+            "SELECT raw, encoding FROM documents WHERE pith_id = ? AND kind = 'record'",
+            (pith_id,),
         ).fetchone()
-        doc = json.loads(raw)
+        doc = json.loads(stored_bytes(raw, encoding))
         doc["paper"]["title"] = "A Title Nobody Signed"
         db.execute(
             "UPDATE documents SET raw = ? WHERE pith_id = ? AND kind = 'record'",
@@ -509,10 +512,11 @@ def _tamper_title(cache_dir: Path, pith_id: str) -> None:
 def _tamper_canonical(cache_dir: Path, pith_id: str) -> None:
     db = _db(cache_dir)
     try:
-        (raw,) = db.execute(
-            "SELECT raw FROM documents WHERE pith_id = ? AND kind = 'record'", (pith_id,)
+        raw, encoding = db.execute(
+            "SELECT raw, encoding FROM documents WHERE pith_id = ? AND kind = 'record'",
+            (pith_id,),
         ).fetchone()
-        doc = json.loads(raw)
+        doc = json.loads(stored_bytes(raw, encoding))
         doc["canonical_record"]["metadata"]["primary_cat"] = "cs.CR"
         db.execute(
             "UPDATE documents SET raw = ? WHERE pith_id = ? AND kind = 'record'",

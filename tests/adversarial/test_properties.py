@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import random
@@ -377,14 +378,17 @@ def test_cache_lookups_take_any_text(
     """Found by fuzz_query: a lone surrogate (undecodable argv bytes) made `Cache.resolve`
     and the listing filter raise UnicodeEncodeError instead of "not found"."""
     from pith_tui.core.cache import Cache
-    from pith_tui.core.errors import CacheError
+    from pith_tui.core.errors import CacheError, QueryError
+    from pith_tui.core.ids import IndexKey, parse_query
 
     outcome = _property_outcome(robustness, "cache-lookups-take-any-text")
     cache = _LOOKUP_CACHE.get("cache")
     if cache is None:
         cache = _LOOKUP_CACHE["cache"] = Cache.open(tmp_path_factory.mktemp("lookups"))
     try:
-        cache.resolve(text)
+        cache.resolve(IndexKey(text))  # any text as an exact key: found or not, no crash
+        with contextlib.suppress(QueryError):
+            cache.resolve(parse_query(text).index_key)
         cache.entries(filter_text=text, limit=3)
         cache.count(text)
     except CacheError:
