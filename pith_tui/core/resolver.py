@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -101,21 +101,33 @@ def index_fields(doc: Document, pith_id: str) -> IndexFields:
     }
 
 
-def load_stored(
-    cache: Cache, trust: TrustStore, pith_id: str, *, now: datetime | None = None
-) -> tuple[dict[str, Verified], list[StoredDocument]]:
-    """Every cached document of `pith_id`, parsed and verified now, with its stored rows.
+READ_KINDS = ("record", "bundle")
+"""The kinds of cached document a view is built from and re-verification checks."""
 
-    `NotCachedError` when nothing is cached for it; `CacheError` when what is cached is
-    damaged: an id edited on disk, bytes that do not parse, or another record's bytes
-    filed under this id.
+
+def read_stored(cache: Cache, pith_id: str) -> list[StoredDocument]:
+    """The cached record and bundle of `pith_id` (those there are), as stored.
+
+    `CacheError` for an id that is not a Pith id (a cache listing edited on disk).
     """
     try:
-        stored = [
-            doc for doc in (cache.get(pith_id, "record"), cache.get(pith_id, "bundle")) if doc
-        ]
+        return [doc for doc in (cache.get(pith_id, kind) for kind in READ_KINDS) if doc]
     except ValueError:  # an id from a cache listing that was edited on disk
         raise CacheError(f"the cache entry {pith_id[:40]!r} is damaged: not a Pith id") from None
+
+
+def verify_stored(
+    stored: Sequence[StoredDocument],
+    trust: TrustStore,
+    pith_id: str,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Verified]:
+    """The cached documents of `pith_id`, parsed and verified now, by kind.
+
+    `NotCachedError` when there are none; `CacheError` when what is cached is damaged:
+    bytes that do not parse, or another record's bytes filed under this id.
+    """
     if not stored:
         raise NotCachedError(f"{format_short_number(pith_id)} is not in the cache")
     items: dict[str, Verified] = {}
@@ -129,7 +141,16 @@ def load_stored(
                 f"the cached {doc.kind} of {format_short_number(pith_id)} is damaged: {exc}"
             ) from None
         items[doc.kind] = item
-    return items, stored
+    return items
+
+
+def load_stored(
+    cache: Cache, trust: TrustStore, pith_id: str, *, now: datetime | None = None
+) -> tuple[dict[str, Verified], list[StoredDocument]]:
+    """Every cached document of `pith_id`, parsed and verified now, with its stored rows
+    (`read_stored`, then `verify_stored`, with their errors)."""
+    stored = read_stored(cache, pith_id)
+    return verify_stored(stored, trust, pith_id, now=now), stored
 
 
 class Resolver:
