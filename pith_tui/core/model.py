@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NoReturn, TypeVar
 
 from pith_tui.core.canonical import REFERENCE, CanonicalForm, parse_json
@@ -384,8 +385,8 @@ class Bundle:
         if not isinstance(links, dict):
             raise RecordFormatError("'links' should be an object", f"{w}.links")
         events = Event.parse_list(_field(obj, "events", list, w), f"{w}.events")
-        _receipt_of(events)  # a malformed receipt is a format error now, not mid-verification
-        return cls(
+        receipt = _receipt_of(events)  # a malformed receipt is a format error now
+        bundle = cls(
             pith_number=_field(obj, "pith_number", str, w),
             short_pith_number=_text(obj, "short_pith_number", w),
             canonical_record=record,
@@ -402,17 +403,19 @@ class Bundle:
             raw=obj,
             canonical=canonical,
         )
+        bundle.__dict__["receipt"] = receipt  # parsed once: the cached_property's value
+        return bundle
 
     @property
     def record_created(self) -> Event | None:
         """The first `record_created` event, which carries the receipt."""
         return next((e for e in self.events if e.event_type == "record_created"), None)
 
-    @property
+    @cached_property
     def receipt(self) -> Receipt | None:
         return _receipt_of(self.events)
 
-    @property
+    @cached_property
     def paper(self) -> PaperInfo:
         """The paper as told by the newest `graph_snapshot` event, if any."""
         for event in reversed(self.events):
