@@ -32,8 +32,8 @@ from pith_tui.core.cache import Cache
 from pith_tui.core.canonical import parse_json
 from pith_tui.core.keys import PinnedKey
 from pith_tui.core.model import parse_document
-from pith_tui.core.resolver import read_stored
 from pith_tui.core.reverify import verify_chunk
+from pith_tui.core.stored import read_stored
 from pith_tui.core.verify import verify
 from tests.signing import TEST_KEY
 

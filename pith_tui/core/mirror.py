@@ -18,7 +18,8 @@ from pathlib import Path
 from pith_tui.core.cache import Cache
 from pith_tui.core.errors import CacheError, PithError, RecordFormatError
 from pith_tui.core.ids import SHORT_LENGTHS
-from pith_tui.core.resolver import Resolver, Verified
+from pith_tui.core.resolver import Resolver
+from pith_tui.core.stored import Verified
 from pith_tui.core.vocab import Verdict
 
 

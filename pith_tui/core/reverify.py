@@ -32,7 +32,7 @@ from pith_tui.core.cache import Cache, StoredDocument
 from pith_tui.core.errors import NotCachedError, PithError
 from pith_tui.core.ids import is_pith_id
 from pith_tui.core.keys import TrustStore, key_from_json
-from pith_tui.core.resolver import read_stored, verify_stored
+from pith_tui.core.stored import read_stored, verify_stored
 from pith_tui.core.verify import combined_verdict
 from pith_tui.core.vocab import Verdict
 
