@@ -160,8 +160,9 @@ def test_progress_is_reported_per_chunk_up_to_the_total(
     assert calls == [(0, 14), (4, 14), (8, 14), (12, 14), (14, 14)]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_stop_ends_the_run_between_chunks_and_keeps_what_was_found(
-    mixed: Mixed, trust: TrustStore, small_chunks: int
+    mixed: Mixed, trust: TrustStore, small_chunks: int, workers: int
 ) -> None:
     for pith_id in mixed.expected:
         mixed.cache.set_verdict(pith_id, "unknown")
@@ -170,11 +171,11 @@ def test_a_stop_ends_the_run_between_chunks_and_keeps_what_was_found(
         mixed.cache,
         trust,
         now=NOW,
-        workers=1,
+        workers=workers,
         on_progress=lambda d, t: done.append(d),
         should_stop=lambda: bool(done) and done[-1] >= 8,
     )
-    assert summary.stopped and not summary.all_verified
+    assert summary.stopped and not summary.all_verified and summary.workers == workers
     assert summary.checked == 8 and summary.total == 14
     assert "re-verified 8 of 14 record(s)" in summary.line() and summary.line().endswith("stopped")
     listing = mixed.listing()
@@ -208,19 +209,6 @@ def test_two_processes_give_the_same_outcomes_as_one(
     )
     assert mixed.listing() == {pith_id: v.value for pith_id, v in mixed.expected.items()}
     assert calls == [(0, 14), (4, 14), (8, 14), (12, 14), (14, 14)]  # in order, from this thread
-
-
-def test_several_processes_stop_too(mixed: Mixed, trust: TrustStore, small_chunks: int) -> None:
-    done: list[int] = []
-    summary = reverify_cache(
-        mixed.cache,
-        trust,
-        now=NOW,
-        workers=2,
-        on_progress=lambda d, t: done.append(d),
-        should_stop=lambda: bool(done) and done[-1] >= 4,
-    )
-    assert summary.stopped and summary.checked == 4
 
 
 def test_processes_that_cannot_start_leave_the_work_to_this_one(
