@@ -1,6 +1,7 @@
 """Performance regressions, asserted as RELATIVE costs (counts of work), never wall-clock time.
 
-- each signature is checked once: Ed25519 verifications == a bundle's events + 2;
+- each signature is checked once: Ed25519 verifications == a bundle's events + 2, and
+  re-verifying the cache checks each once and writes its verdicts once per chunk;
 - the fast paths found by profiling stay in place: a clean document is not walked twice by
   the strict parser, and a bundle whose served state hashes like the client's merge is not
   compared field by field;
@@ -24,7 +25,7 @@ import httpx
 import pytest
 
 from pith_tui.core import cache as cache_module
-from pith_tui.core import canonical, merge
+from pith_tui.core import canonical, merge, reverify
 from pith_tui.core.cache import Cache, PutItem, StoredDocument
 from pith_tui.core.ids import format_pith_number, pith_id_from_sha256_hex
 from pith_tui.core.keys import PinnedKey
@@ -69,6 +70,34 @@ def test_each_signature_is_checked_once(signature_checks: list[int]) -> None:
         assert len(document.events) == events
         # the receipt, one per event, the bundle signature: nothing verified twice
         assert len(signature_checks) == events + 2
+
+
+def test_reverifying_the_cache_checks_each_signature_once_and_writes_once_per_chunk(
+    tmp_path: Path, signature_checks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reverify, "CHUNK", 4)
+    cache = Cache.open(tmp_path / "cache")
+    items = []
+    for index in range(12):
+        raw = dumps(make_bundle(f"2407.{index:05d}"))
+        document = load_document(raw)
+        pith_id = document.pith_number.rsplit(":", 1)[-1]
+        stored = StoredDocument(
+            pith_id, "bundle", raw, document.canonical_sha256, None, None, None, T0, "network"
+        )
+        items.append(PutItem(stored, **index_fields(document, pith_id)))  # type: ignore[arg-type]
+    cache.put_many(items)
+    statements: list[str] = []
+    cache._conn.set_trace_callback(statements.append)
+    summary = reverify.reverify_cache(cache, signing_trust(), now=T0, workers=1)
+    cache._conn.set_trace_callback(None)
+    assert summary.verified == 12
+    assert len(signature_checks) == 12 * 4  # receipt, 2 events, bundle signature: once each
+    transactions = [s for s in statements if s.startswith("BEGIN")]
+    assert len(transactions) == 3  # one verdict write per chunk of 4, not one per record
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) <= 1 + 2 * 12  # the id list, then at most record + bundle per id
+    cache.close()
 
 
 def test_a_state_that_hashes_like_the_merge_is_not_compared_field_by_field(
