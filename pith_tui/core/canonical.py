@@ -202,6 +202,7 @@ class _Msgspec:
         self.encode: Callable[[Any], bytes] = msgspec.json.Encoder().encode
         self.encode_sorted: Callable[[Any], bytes] = msgspec.json.Encoder(order="sorted").encode
         self.format: Callable[..., bytes] = msgspec.json.format
+        self.encode_error: type[Exception] = msgspec.EncodeError
 
     @classmethod
     def get(cls) -> _Msgspec:
@@ -250,9 +251,10 @@ def _fast_loads(data: bytes, max_depth: int) -> Any:
 
 def _fast_canonical_bytes(value: Any) -> bytes:
     """Canonical bytes from msgspec's C encoder: only for values holding no float."""
+    codec = _Msgspec.get()
     try:
-        return _Msgspec.get().encode_sorted(value)
-    except (ValueError, TypeError, UnicodeEncodeError) as exc:
+        return codec.encode_sorted(value)
+    except (ValueError, TypeError, UnicodeEncodeError, codec.encode_error) as exc:
         raise RecordFormatError(f"the value has no canonical JSON form: {exc}") from None
 
 
