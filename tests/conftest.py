@@ -29,16 +29,6 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 
-@pytest.fixture(autouse=True)
-def _toasts_stay_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Toasts stay up for the whole test. Textual removes one after 5 s, and on a loaded
-    machine a test can take longer than that to look at it: the toast tests issue 11 saw
-    fail under load (on main as well) failed that way, with an empty toast list."""
-    from textual.app import App
-
-    monkeypatch.setattr(App, "NOTIFICATION_TIMEOUT", 3600.0)
-
-
 @pytest.fixture
 def config_with_test_key(tmp_path: Path) -> Path:
     """A user config dir whose keys.json pins the test key."""
