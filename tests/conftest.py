@@ -29,6 +29,15 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _toasts_outlive_a_busy_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests read toasts as state after a lookup; on a loaded machine that can come more than
+    Textual's 5 s toast lifetime later, and the toast would be gone. Nothing tests expiry."""
+    from textual.app import App
+
+    monkeypatch.setattr(App, "NOTIFICATION_TIMEOUT", 600.0)
+
+
 @pytest.fixture
 def config_with_test_key(tmp_path: Path) -> Path:
     """A user config dir whose keys.json pins the test key."""
