@@ -547,6 +547,41 @@ def test_cache_verify_finds_a_tampered_blob() -> None:
     assert listing["1611.01838"] == "verified"
 
 
+def test_cache_verify_reports_progress_in_plain_lines_when_not_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pith_tui.core import reverify
+
+    monkeypatch.setattr(reverify, "CHUNK", 1)  # four chunks for the four samples
+    code, out, err = run("cache", "verify")
+    assert code == 0
+    assert err.splitlines() == [
+        "pith-tui: re-verified 1 of 4 records",
+        "pith-tui: re-verified 2 of 4 records",
+        "pith-tui: re-verified 3 of 4 records",
+    ]
+    assert "\r" not in err
+    assert "re-verified 4 record(s): 4 verified" in out
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_cache_verify_draws_a_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pith_tui.core import reverify
+
+    monkeypatch.setattr(reverify, "CHUNK", 2)
+    out, err = io.StringIO(), Terminal()
+    assert main(["cache", "verify"], out=out, err=err) == 0
+    assert err.getvalue() == (
+        "\r[..............................] 0/4"
+        "\r[###############...............] 2/4"
+        "\r[##############################] 4/4\n"
+    )
+
+
 def test_verify_a_tampered_cached_record_offline_fails() -> None:
     run("cache", "list")
     tamper_cached_blob(ID_2106)

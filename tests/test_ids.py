@@ -316,6 +316,13 @@ def test_pith_id_from_sha256_hex_known_vectors() -> None:
     assert pith_id_from_sha256_hex(digest) == "4K6GSOJWB7QU2RFIL3CD3BQJ62"
 
 
+@given(st.binary(min_size=32, max_size=32))
+def test_pith_id_is_the_first_26_characters_of_base32(digest: bytes) -> None:
+    expected = base64.b32encode(digest).decode("ascii")[:26]
+    assert pith_id_from_sha256_hex(digest.hex()) == expected
+    assert pith_id_from_sha256_hex(digest.hex().upper()) == expected
+
+
 @pytest.mark.parametrize(
     "name", ["1611.01838.record.json", "1704.04289.record.json", "2106.06530.record.json"]
 )

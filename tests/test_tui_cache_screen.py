@@ -507,20 +507,17 @@ async def test_reverify_all_marks_tampered_and_damaged_records_failed(tmp_path: 
 
 
 def hold_reverify(resolver: Resolver, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """Make re-verification wait before its second record until the returned event is set,
-    so a test can act while it runs (a blocked thread also lets the pilot see an idle app)."""
+    """Make re-verification wait at its start (listing the cached ids, in the screen's worker
+    thread) until the returned event is set, so a test can act while it runs; a blocked
+    thread also lets the pilot see an idle app."""
     gate = threading.Event()
-    load_cached = resolver.load_cached
-    calls = 0
+    all_pith_ids = resolver.cache.all_pith_ids
 
-    def held(pith_id: str, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == 2:
-            gate.wait(10)
-        return load_cached(pith_id, **kwargs)
+    def held() -> list[str]:
+        gate.wait(10)
+        return all_pith_ids()
 
-    monkeypatch.setattr(resolver, "load_cached", held)
+    monkeypatch.setattr(resolver.cache, "all_pith_ids", held)
     return gate
 
 

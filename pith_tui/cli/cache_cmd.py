@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
@@ -20,6 +19,38 @@ from pith_tui.cli.common import (
 )
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.timefmt import relative_time
+
+
+class ProgressBar:
+    """Re-verification progress as a bar redrawn in place, for a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+
+    def __call__(self, done: int, total: int) -> None:
+        if total == 0:
+            return
+        filled = self.WIDTH * done // total
+        self.err.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done:,}/{total:,}")
+        if done == total:
+            self.err.write("\n")
+        self.err.flush()
+
+
+class ProgressLines:
+    """Re-verification progress as a plain line per tenth of the work, for a log or a pipe."""
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        tenth = 10 * done // total if total else 10
+        if 0 < tenth < 10 and tenth > self.shown:
+            self.shown = tenth
+            print(f"pith-tui: re-verified {done:,} of {total:,} records", file=self.err)
 
 
 def cache_parser() -> argparse.ArgumentParser:
@@ -99,14 +130,27 @@ def cmd_cache(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from pith_tui.core.reverify import reverify_cache
 
         summary = reverify_cache(
-            resolver, workers=args.workers, progress=err if err.isatty() else None
+            cache,
+            resolver.trust,
+            now=resolver.now(),
+            workers=args.workers,
+            on_progress=ProgressBar(err) if err.isatty() else ProgressLines(err),
         )
+        if summary.listing_error:
+            print(
+                f"pith-tui: the cache listing keeps its old verdicts: "
+                f"{clean_text(summary.listing_error)}",
+                file=err,
+            )
         if args.json:
-            json.dump(summary.to_json(), out, indent=2)
-            out.write("\n")
+            dump_json(summary.to_json(), out)
         else:
-            for pith_number, verdict, reason in summary.problems:
-                print(f"{clean_text(pith_number)}: {verdict}: {clean_text(reason)}", file=out)
+            for problem in summary.problems:
+                print(
+                    f"{clean_text(problem.pith_id)}: {problem.verdict.value}: "
+                    f"{clean_text(problem.reason)}",
+                    file=out,
+                )
             print(summary.line(), file=out)
         return EXIT_OK if summary.all_verified else EXIT_NOT_VERIFIED
     elif args.action == "remove":

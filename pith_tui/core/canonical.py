@@ -3,6 +3,16 @@
 One parser for every document pith-tui reads, from the network, the cache or a file.
 It refuses anything whose meaning is ambiguous: a signed record must never display a
 value it was not signed with (e.g. "last duplicate key wins").
+
+Two implementations stand behind it. The reference is the standard library's `json` with
+hooks that refuse what is ambiguous; it decides every document it sees. In front of it
+sits a fast path (msgspec, C), which answers only for documents on which it is *proven* to
+agree with the reference (`_fast_loads` says how); anything else — a float, a duplicate key,
+deep nesting, a huge integer, anything msgspec refuses — goes to the reference, which
+accepts or refuses it with its own reason. Likewise canonical bytes come from msgspec's C
+encoder only for values of a document the fast path parsed (so they hold no float, the one
+JSON value the two encoders write differently); everything else from `json.dumps`.
+`tests/test_canonical_fast.py` checks both claims against generated and hostile documents.
 """
 
 from __future__ import annotations
@@ -11,6 +21,8 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pith_tui.core.errors import RecordFormatError
@@ -24,6 +36,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # The only ways a lone surrogate gets into parsed JSON: a \uD800-\uDFFF escape, or (str input
 # only; strict UTF-8 decoding refuses them in bytes) a literal one.
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+# --- the reference: the standard library, with every ambiguity refused -----------------------
 
 
 def _reject_constant(name: str) -> Any:
@@ -91,38 +106,33 @@ def _within_depth(value: Any, max_depth: int) -> bool:
     return True
 
 
-def strict_loads(
+def _check_size(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise RecordFormatError(
+            f"the document is {size:,} bytes, over the {max_bytes:,} byte limit"
+        )
+
+
+def reference_loads(
     data: bytes | str,
     *,
     max_bytes: int = MAX_DOCUMENT_BYTES,
     max_depth: int = MAX_DEPTH,
 ) -> Any:
-    """Parse JSON strictly, raising `RecordFormatError` with what and where.
-
-    Rejects: more than `max_bytes`, non-UTF-8, a byte order mark, duplicate keys at any
-    depth (escaped twins included, as they decode to the same key), NaN/Infinity (also as
-    a number too large for a float, e.g. 1e400), integers of more than `MAX_INT_DIGITS`
-    digits, nesting deeper than `max_depth`, lone surrogates.
-    """
+    """The reference strict parser (standard library only); see `strict_loads`."""
     if isinstance(data, str):
         text = data
         size = len(text.encode("utf-8", "surrogatepass"))
     else:
         size = len(data)
-        if size > max_bytes:
-            raise RecordFormatError(
-                f"the document is {size:,} bytes, over the {max_bytes:,} byte limit"
-            )
+        _check_size(size, max_bytes)
         if data.startswith(b"\xef\xbb\xbf"):
             raise RecordFormatError("the document starts with a byte order mark")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise RecordFormatError(f"the document is not valid UTF-8 (byte {exc.start})") from None
-    if size > max_bytes:
-        raise RecordFormatError(
-            f"the document is {size:,} bytes, over the {max_bytes:,} byte limit"
-        )
+    _check_size(size, max_bytes)
     if text.startswith("\ufeff"):
         raise RecordFormatError("the document starts with a byte order mark")
     try:
@@ -167,3 +177,146 @@ def canonical_bytes(value: Any) -> bytes:
 def canonical_sha256(value: Any) -> str:
     """Hex sha256 of `canonical_bytes(value)`."""
     return hashlib.sha256(canonical_bytes(value)).hexdigest()
+
+
+# --- the fast path: msgspec, where it is proven to agree ---------------------------------------
+
+
+class _FloatFound(Exception):
+    """Raised from msgspec's float hook: a document with a float goes to the reference."""
+
+
+def _refuse_float(text: str) -> Any:
+    raise _FloatFound(text)
+
+
+class _Msgspec:
+    """msgspec, imported on first use: a start-up that parses nothing does not pay for it."""
+
+    _loaded: _Msgspec | None = None
+
+    def __init__(self) -> None:
+        import msgspec.json
+
+        self.decode: Callable[[bytes], Any] = msgspec.json.Decoder(float_hook=_refuse_float).decode
+        self.encode: Callable[[Any], bytes] = msgspec.json.Encoder().encode
+        self.encode_sorted: Callable[[Any], bytes] = msgspec.json.Encoder(order="sorted").encode
+        self.format: Callable[..., bytes] = msgspec.json.format
+        self.encode_error: type[Exception] = msgspec.EncodeError
+
+    @classmethod
+    def get(cls) -> _Msgspec:
+        if cls._loaded is None:
+            cls._loaded = cls()
+        return cls._loaded
+
+
+_UNPROVEN: Any = object()
+_ESCAPED_COLON = b"\\u003"  # the start of \u003a / \u003A (and of a few other escapes)
+
+
+def _fast_loads(data: bytes, max_depth: int) -> Any:
+    r"""The value of `data` when msgspec provably reads it as the reference would, else `_UNPROVEN`.
+
+    msgspec refuses what the reference refuses in these cases (tested in
+    tests/test_canonical_fast.py): invalid UTF-8, a BOM, NaN/Infinity, a number too large
+    for a float, lone surrogates, every syntax error, and integers of more than 4,300
+    characters (or the interpreter's lower limit). A float raises from the float hook, so
+    the value holds none. What is left to prove, for a document msgspec decodes:
+    - no duplicate key: every object member has exactly one ':' outside strings, so the
+      text's colons are members + colons inside strings. Decoding a duplicate drops a
+      member (and its value), so re-encoding the decoded value (msgspec writes a ':' in a
+      string as itself) gives fewer colons than the text. Equal counts prove no duplicate,
+      provided no string spells a colon as an escape (text with `\u003` is unproven);
+    - depth: msgspec's `format` with indent 1 puts every element on its own line, indented
+      by its depth, and a string holds no raw newline; a line indented `max_depth` or more
+      is the only way a container deeper than `max_depth` can appear (unproven if present);
+    - size is checked before, by the caller.
+    """
+    if max_depth < 1 or _ESCAPED_COLON in data:
+        return _UNPROVEN
+    codec = _Msgspec.get()
+    try:
+        value = codec.decode(data)
+        encoded = codec.encode(value)  # also refuses a lone surrogate in any string
+        formatted = codec.format(data, indent=1)
+    except Exception:  # anything msgspec refuses is the reference's to judge
+        return _UNPROVEN
+    if data.count(b":") != encoded.count(b":"):
+        return _UNPROVEN  # a duplicate key
+    if b"\n" + b" " * max_depth in formatted:
+        return _UNPROVEN  # nested `max_depth` deep or more
+    return value
+
+
+def _fast_canonical_bytes(value: Any) -> bytes:
+    """Canonical bytes from msgspec's C encoder: only for values holding no float."""
+    codec = _Msgspec.get()
+    try:
+        return codec.encode_sorted(value)
+    except (ValueError, TypeError, UnicodeEncodeError, codec.encode_error) as exc:
+        raise RecordFormatError(f"the value has no canonical JSON form: {exc}") from None
+
+
+@dataclass(frozen=True)
+class CanonicalForm:
+    """How canonical bytes are made for the values of one parsed document.
+
+    `REFERENCE` (`json.dumps`) is right for any value. `FAST` (msgspec's C encoder) gives
+    the same bytes for every value without a float, and is handed out only by
+    `parse_json` for documents its fast path parsed (which holds no float).
+    """
+
+    name: str
+    encode: Callable[[Any], bytes]
+
+    def digest(self, value: Any) -> bytes:
+        """The 32 raw bytes of sha256 of the canonical bytes of `value`."""
+        return hashlib.sha256(self.encode(value)).digest()
+
+    def sha256(self, value: Any) -> str:
+        """Hex sha256 of the canonical bytes of `value`."""
+        return hashlib.sha256(self.encode(value)).hexdigest()
+
+
+REFERENCE = CanonicalForm("json", canonical_bytes)
+FAST = CanonicalForm("msgspec", _fast_canonical_bytes)
+
+
+@dataclass(frozen=True)
+class ParsedJSON:
+    """A strictly parsed value and the canonical form that is right for its parts."""
+
+    value: Any
+    canonical: CanonicalForm
+
+
+def parse_json(
+    data: bytes | str,
+    *,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+    max_depth: int = MAX_DEPTH,
+) -> ParsedJSON:
+    """`strict_loads`, with the canonical form to use for the parsed value's parts."""
+    if isinstance(data, bytes):
+        _check_size(len(data), max_bytes)
+        value = _fast_loads(data, max_depth)
+        if value is not _UNPROVEN:
+            return ParsedJSON(value, FAST)
+    return ParsedJSON(reference_loads(data, max_bytes=max_bytes, max_depth=max_depth), REFERENCE)
+
+
+def strict_loads(
+    data: bytes | str,
+    *,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+    max_depth: int = MAX_DEPTH,
+) -> Any:
+    """Parse JSON strictly, raising `RecordFormatError` with what and where.
+
+    Rejects: more than `max_bytes`, non-UTF-8, a byte order mark, duplicate keys at any
+    depth (escaped twins included, as they decode to the same key), NaN/Infinity (also as
+    a number too large for a float, e.g. 1e400), integers of more than `MAX_INT_DIGITS`
+    digits, nesting deeper than `max_depth`, lone surrogates.
+    """
+    return parse_json(data, max_bytes=max_bytes, max_depth=max_depth).value

@@ -32,8 +32,6 @@ How ambiguous inputs are resolved:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass
 from typing import NoReturn
@@ -73,6 +71,8 @@ _FLAGS = re.ASCII | re.IGNORECASE
 _BASE32_RE = re.compile(r"[A-Z2-7]+", re.ASCII)
 _ALNUM_RE = re.compile(r"[A-Za-z0-9]+", re.ASCII)
 _HEX64_RE = re.compile(r"[0-9a-fA-F]{64}", re.ASCII)
+_BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # RFC 4648
+_BASE32_PAIRS = tuple(a + b for a in _BASE32_ALPHABET for b in _BASE32_ALPHABET)
 _YEAR_ID_RE = re.compile(r"(?P<year>[0-9]{4}):(?P<id>[A-Za-z0-9]+)", re.ASCII)
 _VERSION = r"(?:v(?P<v>[0-9]{1,6}))?"
 _NEW_ARXIV_RE = re.compile(
@@ -258,8 +258,10 @@ def pith_id_from_sha256_hex(hex_digest: str) -> str:
     """
     if not isinstance(hex_digest, str) or _HEX64_RE.fullmatch(hex_digest) is None:
         raise ValueError("a SHA-256 digest must be 64 hex digits")
-    encoded = base64.b32encode(binascii.unhexlify(hex_digest)).decode("ascii")
-    return encoded[:PITH_ID_LENGTH]
+    # The 26 characters are the first 130 bits, 10 bits (two characters) at a time: the same
+    # as base64.b32encode(...)[:26], which is pure Python and was ~3% of bulk re-verification.
+    bits = int(hex_digest[:33], 16) >> 2  # 132 bits -> the first 130
+    return "".join(_BASE32_PAIRS[(bits >> shift) & 0x3FF] for shift in range(120, -1, -10))
 
 
 def format_pith_number(year: int, pith_id: str) -> str:

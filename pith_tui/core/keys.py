@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,13 @@ class PinnedKey:
     _verify_key: VerifyKey = field(repr=False, compare=False)
     signer_id: str = ""  # who holds the key, when the pin says (events name it as their signer)
 
-    @property
+    @cached_property
     def fingerprint_hex(self) -> str:
         return fingerprint_hex(self.public_key)
+
+    @cached_property
+    def fingerprint_b32(self) -> str:
+        return fingerprint_b32(self.public_key)
 
     @property
     def public_key_b64(self) -> str:
@@ -216,6 +221,6 @@ class TrustStore:
         if hex_fp is not None and hex_fp != pinned.fingerprint_hex:
             return f"carries key {key_id!r} with a wrong fingerprint"
         b32_fp = carried.get("fingerprint_sha256_b32_first128bits")
-        if b32_fp is not None and b32_fp != fingerprint_b32(pinned.public_key):
+        if b32_fp is not None and b32_fp != pinned.fingerprint_b32:
             return f"carries key {key_id!r} with a wrong base32 fingerprint"
         return None

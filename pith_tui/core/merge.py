@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pith_tui.core.canonical import canonical_sha256
+from pith_tui.core.canonical import REFERENCE, CanonicalForm, canonical_sha256
 from pith_tui.core.model import Bundle, Event
 
 MERGE_VERSION = "pith-open-graph-merge-v1"
@@ -47,9 +47,9 @@ def _entry(event: Event) -> dict[str, Any]:
     }
 
 
-def state_sha256(state: Mapping[str, Any]) -> str:
+def state_sha256(state: Mapping[str, Any], canonical: CanonicalForm = REFERENCE) -> str:
     """`state_sha256` as Pith computes it: the hash of the state without that field."""
-    return canonical_sha256({k: v for k, v in state.items() if k != "state_sha256"})
+    return canonical.sha256({k: v for k, v in state.items() if k != "state_sha256"})
 
 
 def merge(bundle: Bundle, valid: Sequence[bool], reasons: Sequence[str]) -> MergeResult:
@@ -90,7 +90,8 @@ def merge(bundle: Bundle, valid: Sequence[bool], reasons: Sequence[str]) -> Merg
         "invalid_events": invalid,
         "applied_event_ids": applied,
     }
-    state["state_sha256"] = state_sha256(state)
+    # The state is made of the bundle's values, so the bundle's canonical form is right for it.
+    state["state_sha256"] = state_sha256(state, bundle.canonical)
     return MergeResult(state, tuple(unknown))
 
 

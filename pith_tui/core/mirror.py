@@ -20,7 +20,8 @@ from pith_tui.core.errors import CacheError, PithError, RecordFormatError
 from pith_tui.core.files import ConfinedWriter, OutsideFolderError, read_document
 from pith_tui.core.ids import SHORT_LENGTHS, signed_arxiv_id
 from pith_tui.core.indexing import signed_source
-from pith_tui.core.resolver import Resolver, Stored, Verified
+from pith_tui.core.resolver import Resolver, Stored
+from pith_tui.core.stored import Verified
 from pith_tui.core.succession import Relation
 from pith_tui.core.vocab import DocKind, StoredSource, Verdict
 

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from pith_tui.core import urls
 from pith_tui.core.cache import Cache, CacheChanged, StoredDocument, raw_digest
-from pith_tui.core.canonical import canonical_sha256
 from pith_tui.core.errors import (
     CacheError,
     FetchError,
@@ -32,17 +31,15 @@ from pith_tui.core.ids import (
     Query,
     format_pith_number,
     format_short_number,
-    is_pith_id,
     parse_query,
-    pith_id_from_sha256_hex,
     signed_arxiv_id,
 )
 from pith_tui.core.indexing import answers, index_fields, signed_source, signed_year
 from pith_tui.core.keys import TrustStore
-from pith_tui.core.model import Bundle, Document, NumberRecord, load_document
+from pith_tui.core.model import Bundle, NumberRecord
 from pith_tui.core.samples import sample_documents
+from pith_tui.core.stored import Verified, load_stored, verify_bytes
 from pith_tui.core.succession import Copy, Judgement, judge, judge_paper
-from pith_tui.core.verify import Report, verify
 from pith_tui.core.view import RecordView
 from pith_tui.core.vocab import DocKind, StoredSource, Verdict, ViewSource
 
@@ -53,29 +50,6 @@ if TYPE_CHECKING:  # the network stack is imported when the network is first use
 
 DEFAULT_TTL = timedelta(hours=24)
 _STORE_ATTEMPTS = 3  # judgements against a cached copy another process keeps changing
-
-
-@dataclass(frozen=True)
-class Verified:
-    """One document, parsed and verified, with the bytes it came from."""
-
-    document: Document
-    report: Report
-    raw: bytes
-
-    @property
-    def pith_id(self) -> str:
-        claimed = self.document.pith_number.rsplit(":", 1)[-1]
-        if is_pith_id(claimed):
-            return claimed
-        # A document that fails can claim anything ("..", ""): use the id its hash gives.
-        return pith_id_from_sha256_hex(canonical_sha256(self.document.canonical_record))
-
-
-def verify_bytes(raw: bytes, trust: TrustStore, *, now: datetime | None = None) -> Verified:
-    """Parse strictly and verify; `RecordFormatError` when it is not a Pith document."""
-    document = load_document(raw)
-    return Verified(document, verify(document, trust, now=now), raw)
 
 
 @dataclass(frozen=True)
@@ -96,37 +70,6 @@ class Stored:
     @property
     def refused(self) -> bool:
         return self.judgement.refused
-
-
-def load_stored(
-    cache: Cache, trust: TrustStore, pith_id: str, *, now: datetime | None = None
-) -> tuple[dict[str, Verified], list[StoredDocument]]:
-    """Every cached document of `pith_id`, parsed and verified now, with its stored rows.
-
-    `NotCachedError` when nothing is cached for it; `CacheError` when what is cached is
-    damaged: an id edited on disk, bytes that do not parse, or another record's bytes
-    filed under this id.
-    """
-    try:
-        stored = [
-            doc for doc in (cache.get(pith_id, "record"), cache.get(pith_id, "bundle")) if doc
-        ]
-    except ValueError:  # an id from a cache listing that was edited on disk
-        raise CacheError(f"the cache entry {pith_id[:40]!r} is damaged: not a Pith id") from None
-    if not stored:
-        raise NotCachedError(f"{format_short_number(pith_id)} is not in the cache")
-    items: dict[str, Verified] = {}
-    for doc in stored:
-        try:
-            item = verify_bytes(doc.raw, trust, now=now)
-            if item.pith_id != pith_id:  # bytes of another record, filed under this id
-                raise RecordFormatError("it holds the record of another paper")
-        except RecordFormatError as exc:
-            raise CacheError(
-                f"the cached {doc.kind} of {format_short_number(pith_id)} is damaged: {exc}"
-            ) from None
-        items[doc.kind] = item
-    return items, stored
 
 
 class Resolver:

@@ -15,7 +15,6 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
-from pith_tui.core.canonical import canonical_bytes, canonical_sha256
 from pith_tui.core.errors import RecordFormatError
 from pith_tui.core.ids import (
     arxiv_id_problem,
@@ -225,7 +224,8 @@ class _Verifier:
         self.trust = trust
         self.now = now
         self.checks: list[Check] = []
-        self.digest_hex = canonical_sha256(document.canonical_record)
+        self.canonical = document.canonical
+        self.digest_hex = self.canonical.sha256(document.canonical_record)
         self.pith_id = pith_id_from_sha256_hex(self.digest_hex)
         self.used_keys: dict[str, str] = {}  # key_id -> where it was used
         self.alias_derived: tuple[bool | None, ...] = ()
@@ -541,7 +541,7 @@ class _Verifier:
                 for k, v in event.raw.items()
                 if k not in ("signature", "content_sha256", "event_id")
             }
-            content = hashlib.sha256(canonical_bytes(body)).digest()
+            content = self.canonical.digest(body)
             # The signature is over the stated content_sha256 (what the signer hashed); whether
             # that hash matches the content is event_ids' job. Either failing invalidates the
             # event, but each failure is reported once, under its own check.
@@ -646,7 +646,7 @@ class _Verifier:
 
     def _record_created_problem(self, event: Event) -> str:
         payload = event.payload
-        if canonical_sha256(payload.get("canonical_record")) != self.digest_hex:
+        if self.canonical.sha256(payload.get("canonical_record")) != self.digest_hex:
             return "it carries a different canonical record"
         if payload.get("canonical_sha256") != self.digest_hex:
             return "it states a different canonical hash"
@@ -658,7 +658,7 @@ class _Verifier:
             self.add("bundle_signature", Status.FAIL, "the bundle has no bundle_signature")
             return
         body = {k: v for k, v in bundle.raw.items() if k != "bundle_signature"}
-        digest = hashlib.sha256(canonical_bytes(body)).digest()
+        digest = self.canonical.digest(body)
         stated, key_id = signature.get("bundle_sha256"), signature.get("key_id")
         self.used_keys.setdefault(str(key_id), "the bundle signature")
         key = self.trust.get(key_id) if isinstance(key_id, str) else None
@@ -704,7 +704,7 @@ class _Verifier:
             self.add("state_hash", Status.NOT_CHECKED, "the bundle carries no state")
             self.add("state_merge", Status.NOT_CHECKED, "the bundle carries no state to compare")
             return result.state
-        served_sha256 = state_sha256(served)
+        served_sha256 = state_sha256(served, self.canonical)
         if served.get("state_sha256") == served_sha256:
             self.add("state_hash", Status.PASS, "state_sha256 matches the served state")
         else:

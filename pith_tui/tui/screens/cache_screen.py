@@ -11,7 +11,6 @@ cached records. Record text is shown through `clean_text` in `Content` objects o
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, timezone
@@ -31,8 +30,9 @@ from textual.widgets import Input, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from pith_tui.core.cache import CacheEntry
-from pith_tui.core.errors import NotCachedError, PithError
+from pith_tui.core.errors import PithError
 from pith_tui.core.resolver import Resolver
+from pith_tui.core.reverify import ReverifySummary, reverify_cache
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.timefmt import relative_time
 from pith_tui.tui.commands import bindings_for
@@ -446,43 +446,39 @@ class CacheScreen(Screen[str | None]):
 
     @work(thread=True, exclusive=True, group="reverify", exit_on_error=False)
     def _reverify_all(self) -> None:
-        """Re-verify every cached record from its stored bytes and remember the verdicts."""
+        """Re-verify every cached record from its stored bytes and remember the verdicts
+        (the core's one service: on every core for a big cache)."""
         worker = get_current_worker()
         resolver = self.resolver
-        pith_ids = resolver.cache.all_pith_ids()
-        total = len(pith_ids)
-        counts: Counter[str] = Counter()
-        unexpected: list[str] = []
-        self._from_thread(self._reverify_progress, 0, total, False)
         last_progress = last_reload = time.monotonic()
-        for done, pith_id in enumerate(pith_ids, 1):
-            if worker.is_cancelled:
-                self._from_thread(
-                    self._host_app.notify,
-                    f"Re-verification stopped after {done - 1:,} of {total:,} records.",
-                    title="Cache",
-                    markup=False,
-                )
-                return
-            try:
-                verdict = resolver.load_cached(pith_id).verdict.value
-            except NotCachedError:
-                continue  # deleted meanwhile
-            except PithError:
-                verdict = "failed"  # a damaged cached document (CacheError) never verifies
-            except Exception as exc:  # one unreadable record must not stop the other 99,999
-                verdict = "failed"
-                unexpected.append(f"{short_number(pith_id)}: {exc}")
-            resolver.cache.set_verdict(pith_id, verdict)
-            counts[verdict] += 1
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last_progress, last_reload
             now = time.monotonic()
-            if now - last_progress >= PROGRESS_INTERVAL_SECONDS:
+            if done in (0, total) or now - last_progress >= PROGRESS_INTERVAL_SECONDS:
                 reload = now - last_reload >= RELOAD_INTERVAL_SECONDS
                 self._from_thread(self._reverify_progress, done, total, reload)
                 last_progress = now
                 if reload:
                     last_reload = now
-        self._from_thread(self._reverify_finished, total, counts, unexpected)
+
+        summary = reverify_cache(
+            resolver.cache,
+            resolver.trust,
+            now=resolver.now(),
+            on_progress=progress,
+            should_stop=lambda: worker.is_cancelled,
+        )
+        if summary.stopped:
+            self._from_thread(
+                self._host_app.notify,
+                f"Re-verification stopped after {summary.checked:,} of {summary.total:,} records.",
+                title="Cache",
+                markup=False,
+            )
+            self._from_thread(self._reverify_done_if_attached)
+            return
+        self._from_thread(self._reverify_finished, summary)
 
     def _reverify_progress(self, done: int, total: int, reload: bool) -> None:
         if not self.is_attached:
@@ -491,26 +487,35 @@ class CacheScreen(Screen[str | None]):
         if reload:
             self.query_one(CacheTable).reload()
 
-    def _reverify_finished(self, total: int, counts: Counter[str], unexpected: list[str]) -> None:
+    def _reverify_finished(self, summary: ReverifySummary) -> None:
         if not self.is_attached:
             return  # the screen was closed meanwhile
-        self.query_one("#cache-progress-bar", ProgressBar).update(total=total, progress=total)
-        self._reverify_done()
-        checked = sum(counts.values())
-        message = (
-            f"Re-verified {checked:,}: {counts['verified']:,} verified, "
-            f"{counts['failed']:,} failed, {counts['incomplete']:,} incomplete"
+        self.query_one("#cache-progress-bar", ProgressBar).update(
+            total=summary.total, progress=summary.total
         )
+        self._reverify_done()
+        message = (
+            f"Re-verified {summary.checked:,}: {summary.verified:,} verified, "
+            f"{summary.failed:,} failed, {summary.incomplete:,} incomplete"
+        )
+        unexpected = summary.unexpected
         if unexpected:
-            message += f"\n{len(unexpected):,} could not be read, e.g. {_plain(unexpected[0])}"
+            example = f"{short_number(unexpected[0].pith_id)}: {unexpected[0].reason}"
+            message += f"\n{len(unexpected):,} could not be read, e.g. {_plain(example)}"
+        if summary.listing_error:
+            message += f"\nThe list keeps its old verdicts: {_plain(summary.listing_error)}"
         self.notify(
             message,
             title="Re-verification",
-            severity="warning" if counts["failed"] else "information",
+            severity="warning" if summary.failed or summary.listing_error else "information",
             markup=False,
         )
         self.query_one(CacheTable).reload()
         self._refresh_stats()
+
+    def _reverify_done_if_attached(self) -> None:
+        if self.is_attached:
+            self._reverify_done()
 
     def _reverify_done(self) -> None:
         self._reverifying = False
