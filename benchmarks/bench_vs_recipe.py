@@ -16,7 +16,7 @@ median of `--repeat` runs; the per-record loops, 200+ processes each, run once):
 3. `pith-tui verify ID...` — one process, all 200 targets, a fresh empty cache;
 4. `pith-tui verify ID` — one process per record (the recipe's shape: a process per record).
 
-The recipe is also run on the real Pith records in tests/fixtures (from the files: no
+The recipe is also run on the real Pith records the package ships (from the files: no
 network), to show whether it reproduces the hash on Pith's own data.
 Needs curl and jq (`apt-get install -y curl jq`); without them it says so and stops.
 """
@@ -146,7 +146,7 @@ def run_pith_tui(base: str, targets: list[str], per_record: bool) -> tuple[float
 
 def fixture_recipe() -> list[str]:
     lines = []
-    for path in sorted((c.ROOT / "tests" / "fixtures").glob("*.json")):
+    for path in sorted((c.ROOT / "pith_tui" / "core" / "data" / "samples").glob("*.json")):
         data = json.loads(path.read_bytes())
         if not isinstance(data, dict) or "canonical_record" not in data:
             continue
@@ -180,7 +180,7 @@ def main() -> None:
         ["curl", "--version"], capture_output=True, text=True
     ).stdout.split()[1]
     print(f"tools: {jq_version}, curl {curl_version}, python3 for the recipe's hash one-liner")
-    print("the recipe on Pith's real records (tests/fixtures):")
+    print("the recipe on Pith's real records (package samples):")
     for line in fixture_recipe():
         print(f"  {line}")
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from tests.signing import TEST_KEY, TEST_KEY_ID, key_json
 
+# Pith's real records: the ones the package ships (read, never written), plus test-only files.
+SAMPLES = Path(str(resources.files("pith_tui.core").joinpath("data").joinpath("samples")))
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL_RECORDS = {
-    "bundle": FIXTURES / "1812.00542.bundle.json",
-    "2106.06530": FIXTURES / "2106.06530.record.json",
-    "1611.01838": FIXTURES / "1611.01838.record.json",
-    "1704.04289": FIXTURES / "1704.04289.record.json",
+    "bundle": SAMPLES / "1812.00542.bundle.json",
+    "2106.06530": SAMPLES / "2106.06530.record.json",
+    "1611.01838": SAMPLES / "1611.01838.record.json",
+    "1704.04289": SAMPLES / "1704.04289.record.json",
 }
 PAPER_PAGE = FIXTURES / "1711.04623.paper-page.txt"
 

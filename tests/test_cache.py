@@ -38,8 +38,8 @@ from pith_tui.core.cache import listing as cache_listing
 from pith_tui.core.errors import CacheError, PithError, QueryError
 from pith_tui.core.ids import IndexKey, index_keys
 from tests.cache_support import lookup
+from tests.conftest import SAMPLES
 
-FIXTURES = Path(__file__).parent / "fixtures"
 RECORD_FILES = ("1611.01838.record.json", "1704.04289.record.json", "2106.06530.record.json")
 BUNDLE_FILE = "1812.00542.bundle.json"
 T0 = datetime(2026, 5, 18, 12, 0, tzinfo=timezone.utc)
@@ -64,8 +64,8 @@ class FakeClock:
 def real_item(
     name: str, *, fetched_at: datetime = T0, source: str = "sample", kind: str | None = None
 ) -> PutItem:
-    """A `PutItem` for a real record or bundle from tests/fixtures, keyed as the resolver keys it."""
-    raw = (FIXTURES / name).read_bytes()
+    """A `PutItem` for a real record or bundle from the package samples, keyed as the resolver keys it."""
+    raw = (SAMPLES / name).read_bytes()
     data = json.loads(raw)
     pith_number = data["pith_number"]
     pith_id = pith_number.rsplit(":", 1)[1]
@@ -207,7 +207,7 @@ def test_put_get_round_trip_is_byte_identical(cache: Cache, name: str) -> None:
     got = cache.get(item.doc.pith_id, item.doc.kind)
     assert got == item.doc
     assert got is not None
-    assert got.raw == (FIXTURES / name).read_bytes()
+    assert got.raw == (SAMPLES / name).read_bytes()
     assert got.fetched_at.tzinfo is not None
 
 
@@ -253,7 +253,7 @@ def test_times_are_stored_as_utc(cache: Cache) -> None:
 def _resolve_cases() -> list[tuple[str, str, str]]:
     cases = []
     for name in (*RECORD_FILES, BUNDLE_FILE):
-        data = json.loads((FIXTURES / name).read_bytes())
+        data = json.loads((SAMPLES / name).read_bytes())
         pith_id = data["pith_number"].rsplit(":", 1)[1]
         year = data["pith_number"].split(":")[1]
         keys = [
@@ -806,7 +806,7 @@ def test_disk_full_rolls_the_whole_write_back(cache: Cache) -> None:
     assert cache.count() == 1  # nothing of the batch, the old entry intact
     assert cache.all_pith_ids() == ["OCXKLV426LDXCCJME7JSY36CQW"]
     got = cache.get("OCXKLV426LDXCCJME7JSY36CQW", "record")
-    assert got is not None and got.raw == (FIXTURES / "1611.01838.record.json").read_bytes()
+    assert got is not None and got.raw == (SAMPLES / "1611.01838.record.json").read_bytes()
     connection.execute("PRAGMA max_page_count = 4294967294")
     cache.put_many(batch)  # room again: the cache keeps working
     assert cache.count() == 51

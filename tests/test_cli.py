@@ -19,7 +19,7 @@ import pytest
 from pith_tui.cli import main
 from pith_tui.core.cache.documents import decode as stored_bytes
 from pith_tui.core.session import open_session
-from tests.conftest import FIXTURES, PAPER_PAGE, REAL_RECORDS
+from tests.conftest import FIXTURES, PAPER_PAGE, REAL_RECORDS, SAMPLES
 from tests.signing import OTHER_KEY, dumps, make_bundle, make_record
 
 ID_2106 = "4K6GSOJWB7QU2RFIL3CD3BQJ62"
@@ -81,7 +81,7 @@ def tamper_cached_blob(pith_id: str, kind: str = "record") -> None:
     ],
 )
 def test_verify_a_real_record_or_bundle_file(name: str, kind: str) -> None:
-    path = FIXTURES / name
+    path = SAMPLES / name
     code, out, err = run("verify", path)
     assert code == 0
     assert err == ""
@@ -120,7 +120,7 @@ def test_verify_garbage_query_exits_2() -> None:
 
 
 def test_verify_every_fixture_at_once_reports_each_and_exits_with_the_worst() -> None:
-    paths = sorted(FIXTURES.iterdir())
+    paths = sorted([*SAMPLES.glob("*.json"), *FIXTURES.iterdir()])
     code, out, err = run("verify", *paths)
     assert code == 2
     assert out.count("=> VERIFIED") == 4

@@ -659,14 +659,12 @@ async def test_fetch_record_with_an_old_style_arxiv_id() -> None:
     assert h.requests[0].url.raw_path == b"/pith/cs/0512068.json"
 
 
-async def test_fetch_bundle_and_state() -> None:
+async def test_fetch_bundle_is_conditional() -> None:
     h = Harness(ok, base_url=BASE + "/")
     async with h.client:
         await h.client.fetch_bundle(PITH_ID, what="the bundle", etag='"b"')
-        await h.client.fetch_state(PITH_ID, what="the state")
     assert [str(r.url) for r in h.requests] == [
         f"{BASE}/pith/{PITH_ID}/bundle.json",
-        f"{BASE}/pith/{PITH_ID}/state.json",
     ]
     assert h.requests[0].headers["If-None-Match"] == '"b"'
     assert h.client.base_url == BASE

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
@@ -25,8 +24,8 @@ from pith_tui.core.ids import (
     parse_query,
     pith_id_from_sha256_hex,
 )
+from tests.conftest import SAMPLES
 
-FIXTURES = Path(__file__).parent / "fixtures"
 ID = "TJ77MKGIYVJE4LNYFYW7EA7KKL"
 ID_2106 = "4K6GSOJWB7QU2RFIL3CD3BQJ62"
 
@@ -327,7 +326,7 @@ def test_pith_id_is_the_first_26_characters_of_base32(digest: bytes) -> None:
     "name", ["1611.01838.record.json", "1704.04289.record.json", "2106.06530.record.json"]
 )
 def test_real_records_numbers(name: str) -> None:
-    record = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    record = json.loads((SAMPLES / name).read_text(encoding="utf-8"))
     pith_id = pith_id_from_sha256_hex(record["canonical_sha256"])
     year = int(record["canonical_record"]["metadata"]["submitted_at"][:4])
     assert format_pith_number(year, pith_id) == record["pith_number"]

@@ -12,7 +12,6 @@ from pith_tui.core.urls import (
     paper_url,
     record_url,
     resolve_base_url,
-    state_url,
 )
 
 BASE = "https://pith.science"
@@ -44,7 +43,6 @@ def test_record_url_refuses_keys_that_would_leave_the_path(key: str) -> None:
 
 def test_id_urls() -> None:
     assert bundle_url(BASE, PITH_ID) == f"{BASE}/pith/{PITH_ID}/bundle.json"
-    assert state_url(BASE, PITH_ID) == f"{BASE}/pith/{PITH_ID}/state.json"
     assert page_url(BASE, PITH_ID) == f"{BASE}/pith/{PITH_ID}"
     assert paper_url(BASE, "TJ77MKGI") == f"{BASE}/paper/TJ77MKGI"
 
@@ -53,7 +51,7 @@ def test_id_urls_encode_slashes_and_unsafe_characters() -> None:
     assert bundle_url(BASE, "a/b") == f"{BASE}/pith/a%2Fb/bundle.json"
     assert paper_url(BASE, "x?y") == f"{BASE}/paper/x%3Fy"
     with pytest.raises(ValueError):
-        state_url(BASE, "..")
+        bundle_url(BASE, "..")
     with pytest.raises(ValueError):
         page_url(BASE, "")
 

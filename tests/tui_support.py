@@ -159,7 +159,7 @@ def cache_real(resolver: Resolver, *names: str) -> None:
 
 
 def real_record(name: str) -> dict[str, Any]:
-    """One of the real documents of tests/fixtures (`2106.06530`, `bundle`, …), parsed."""
+    """One of the real documents the package ships (`2106.06530`, `bundle`, …), parsed."""
     return json.loads(REAL_RECORDS[name].read_bytes())
 
 

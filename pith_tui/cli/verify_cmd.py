@@ -53,8 +53,7 @@ def _kind(view: RecordView) -> str:
 def _view_json(target: str, view: RecordView) -> dict[str, Any]:
     checks = []
     for label, report in view.reports:
-        for check in report.checks:
-            item = {"id": check.id, "status": check.status.value, "detail": check.detail}
+        for item in report.to_json()["checks"]:
             if len(view.reports) > 1:
                 item["document"] = label
             checks.append(item)

@@ -185,21 +185,6 @@ class PithHttpClient:
             last_modified=last_modified,
         )
 
-    async def fetch_state(
-        self,
-        pith_id: str,
-        *,
-        what: str,
-        etag: str | None = None,
-        last_modified: str | None = None,
-    ) -> FetchResult:
-        return await self.fetch(
-            urls.state_url(self.base_url, pith_id),
-            what=what,
-            etag=etag,
-            last_modified=last_modified,
-        )
-
     async def fetch(
         self, url: str, *, what: str, etag: str | None = None, last_modified: str | None = None
     ) -> FetchResult:

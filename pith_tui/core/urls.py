@@ -107,11 +107,6 @@ def bundle_url(base: str, pith_id: str) -> str:
     return f"{_base(base)}/{bundle_path(pith_id)}"
 
 
-def state_url(base: str, pith_id: str) -> str:
-    """The record's current state JSON."""
-    return f"{_base(base)}/{state_path(pith_id)}"
-
-
 def page_url(base: str, pith_id: str) -> str:
     """The record's HTML page, for "open in browser"."""
     return f"{_base(base)}/pith/{_segment(pith_id, 'the Pith id')}"

@@ -31,6 +31,7 @@ from typing import Any
 from pith_tui.core.canonical import canonical_bytes
 from pith_tui.core.sanitize import UNSAFE_RANGES
 from pith_tui.core.verify import expected_aliases, title_canon_sha256
+from tests.conftest import FIXTURES, SAMPLES
 from tests.signing import (
     EXTRA_EVENT_TYPES,
     OTHER_KEY,
@@ -46,10 +47,9 @@ from tests.signing import (
     sign_event,
 )
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-REAL_BUNDLE = FIXTURES / "1812.00542.bundle.json"
+REAL_BUNDLE = SAMPLES / "1812.00542.bundle.json"
 REAL_RECORDS = {
-    name: FIXTURES / f"{name}.record.json" for name in ("2106.06530", "1611.01838", "1704.04289")
+    name: SAMPLES / f"{name}.record.json" for name in ("2106.06530", "1611.01838", "1704.04289")
 }
 UNPINNED_KEY_ID = "attacker-2026-01"
 ROTATED_AT = "2020-01-01T00:00:00Z"

@@ -47,8 +47,8 @@ def check(data: bytes) -> None:
 
 
 def seeds() -> list[bytes]:
-    fixtures = ROOT / "tests" / "fixtures"
-    found = [p.read_bytes() for p in sorted(fixtures.glob("*.json"))]
+    samples = ROOT / "pith_tui" / "core" / "data" / "samples"
+    found = [p.read_bytes() for p in sorted(samples.glob("*.json"))]
     return [
         *found,
         b'{"a": 1, "\\u0061": 2}',
