@@ -10,14 +10,21 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import BindingType
+from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from pith_tui.core.resolver import Resolver
-from pith_tui.core.sanitize import clean_text
+from pith_tui.core.sanitize import clean_multiline, clean_text
 from pith_tui.tui.commands import bindings_for
 from pith_tui.tui.palette import PithCommands
 from pith_tui.tui.screens.help_screen import HelpScreen
 from pith_tui.tui.screens.main_screen import MainScreen
+
+# Bounds of what one toast or title line may carry, applied before Textual lays it out.
+TOAST_MAX_CHARS = 600
+TOAST_TITLE_MAX_CHARS = 80
+TITLE_MAX_CHARS = 200
 
 
 class PithApp(App[None]):
@@ -60,9 +67,39 @@ class PithApp(App[None]):
 
     def on_mount(self) -> None:
         for notice in self.notices:
-            self.notify(clean_text(notice), title="pith-tui", severity="warning", markup=False)
+            self.notify(notice, title="pith-tui", severity="warning")
         if self._theme_error:
             self.notify(self._theme_error, title="Theme", severity="error", markup=False)
+
+    # --- the one gate to the terminal for toasts and titles -----------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast (`Widget.notify` calls this too) is sanitized and bounded here, and its
+        markup is off whatever the caller asked: a toast may quote a record, a server's
+        error or a file name."""
+        del markup
+        super().notify(
+            clean_multiline(message, max_chars=TOAST_MAX_CHARS),
+            title=clean_text(title, max_chars=TOAST_TITLE_MAX_CHARS),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header line, sanitized and bounded (a sub-title may name a record)."""
+        return super().format_title(
+            clean_text(title, max_chars=TITLE_MAX_CHARS),
+            clean_text(sub_title, max_chars=TITLE_MAX_CHARS),
+        )
 
     # --- actions available everywhere ----------------------------------------------------
 

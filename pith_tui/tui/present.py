@@ -93,6 +93,11 @@ ERROR_TITLES: tuple[tuple[type[BaseException], str], ...] = (
     (PithError, "Error"),
 )
 
+# Bounds applied before layout: a field of a million invisible characters is shown cut
+# (with "…"), not wrapped into hundreds of thousands of lines.
+FIELD_MAX_CHARS = 1_000
+JSON_MAX_CHARS = 20_000
+
 
 def error_title(error: BaseException) -> str:
     """The toast title for an error class ("Not found", "Offline", "Timeout", …)."""
@@ -335,17 +340,19 @@ def metadata_fields(
             FieldName.CROSS_CATS,
         )
     ]
-    notes = "\n".join(f"• {clean_text(note)}" for note in view.notes)
+    notes = "\n".join(f"• {clean_text(note, max_chars=FIELD_MAX_CHARS)}" for note in view.notes)
     headline = f[FieldName.HEADLINE]
     number, short = f[FieldName.PITH_NUMBER], f[FieldName.SHORT_PITH_NUMBER]
     abstract_heading = Content("")
     if abstract.present:
         abstract_heading = _tagged(Content.styled("Abstract (excerpt)", LABEL_STYLE), [abstract])
     return {
-        "title": Content(clean_text(title.text) or "(no title given)"),
+        "title": Content(clean_text(title.text, max_chars=FIELD_MAX_CHARS) or "(no title given)"),
         "title_check": title_check(title),
         "authors": _tagged(
-            Content(clean_text(authors.text) or "(no authors given)").stylize("italic"),
+            Content(
+                clean_text(authors.text, max_chars=FIELD_MAX_CHARS) or "(no authors given)"
+            ).stylize("italic"),
             [authors],
         ),
         "arxiv": _tagged(Content(arxiv), arxiv_items),
@@ -353,7 +360,8 @@ def metadata_fields(
             Content(_date(f[FieldName.SUBMITTED_AT].text) or "–"), [f[FieldName.SUBMITTED_AT]]
         ),
         "licence": _tagged(
-            Content(clean_text(f[FieldName.LICENSE].text) or "–"), [f[FieldName.LICENSE]]
+            Content(clean_text(f[FieldName.LICENSE].text, max_chars=FIELD_MAX_CHARS) or "–"),
+            [f[FieldName.LICENSE]],
         ),
         "number": _tagged(Content.styled(clean_text(number.text), "bold"), [number]),
         "short": _tagged(Content(clean_text(short.text) or short_number(view)), [short]),
@@ -361,7 +369,9 @@ def metadata_fields(
         "signed": signed_by(view),
         "source": Content(source_label(view, now, pending=pending)),
         "notes": Content.assemble((notes, "$warning")) if notes else Content(""),
-        "headline": _tagged(Content(clean_text(headline.text)), [headline])
+        "headline": _tagged(
+            Content(clean_text(headline.text, max_chars=FIELD_MAX_CHARS)), [headline]
+        )
         if headline.present
         else Content(""),
         "abstract_heading": abstract_heading,
@@ -438,7 +448,7 @@ def no_claims_text(has_record: bool) -> str:
 def pretty_json(value: Any) -> str:
     """Indented JSON, then sanitized: bidi and C1 characters inside strings become visible."""
     text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    return clean_multiline(text)
+    return clean_multiline(text, max_chars=JSON_MAX_CHARS)
 
 
 def event_time(event: Event) -> str:
