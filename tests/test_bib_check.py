@@ -111,12 +111,24 @@ def test_every_place_an_id_can_stand_verifies_and_titles_match(
     bib.write_text(BIB)
     with MirrorServer(mirror_dir) as server:
         code, items, err = run_bib(bib, "--base-url", server.url)
-    checked = ["eprint", "eprinttype", "arxivfield", "doi", "url", "pdf", "journal", "latex", "oldstyle"]
+    checked = [
+        "eprint",
+        "eprinttype",
+        "arxivfield",
+        "doi",
+        "url",
+        "pdf",
+        "journal",
+        "latex",
+        "oldstyle",
+    ]
     for key in checked:
         assert items[key]["verdict"] == "verified", (key, items[key])
         assert items[key]["title"] == "match", (key, items[key])
         assert items[key]["pith_number"].startswith("pith:")
-        assert any(c["id"] == "receipt_signature" and c["status"] == "pass" for c in items[key]["checks"])
+        assert any(
+            c["id"] == "receipt_signature" and c["status"] == "pass" for c in items[key]["checks"]
+        )
     assert items["eprint"]["found_in"] == "eprint"
     assert items["pdf"]["found_in"] == "howpublished"
     assert items["oldstyle"]["query"] == f"arXiv:{OLD_ID}"
@@ -149,7 +161,11 @@ def test_human_output_and_exit_codes_for_mismatch_missing_and_forged(
         assert code == 1  # a mismatch fails the bibliography
 
         # Without the wrong title: nothing failed, but one could not be fetched -> 3.
-        bib.write_text(bib.read_text().replace("Prefers Sharp Minimizers", "Provably Prefers Flat Global Minimizers"))
+        bib.write_text(
+            bib.read_text().replace(
+                "Prefers Sharp Minimizers", "Provably Prefers Flat Global Minimizers"
+            )
+        )
         code, items, _ = run_bib(bib, "--base-url", server.url)
         assert items["missing"]["verdict"] == "not_found" and code == 3
 

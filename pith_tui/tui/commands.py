@@ -41,6 +41,7 @@ SCOPES = {
     "citations": "Cited-by tab",
     "raw": "Raw JSON view",
     "cache": "Cache review",
+    "references": "References",
     "help": "This help",
 }
 
@@ -76,6 +77,7 @@ COMMANDS: tuple[Command, ...] = (
     # Everywhere
     Command("question_mark,f1", "help", "Help", "Show every key and what it does.", "app", palette=True),
     Command("c", "cache", "Cache", "Review the records in the local cache; Enter opens one.", "app", palette=True),
+    Command("B", "open_bibliography", "Open a bibliography", "Check every arXiv reference of a .bib file against signed records.", "app", show=False, palette=True),
     Command("ctrl+p", "command_palette", "Commands", "Search every action, and open recent or cached records by id.", "app", show=False, bound_here=False),
     Command("tab", "focus_next", "Next pane", "Move to the next pane.", "app", show=False, bound_here=False),
     Command("shift+tab", "focus_previous", "Previous pane", "Move to the previous pane.", "app", show=False, bound_here=False),
@@ -86,6 +88,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("right_square_bracket", "forward", "Forward", "Go forward again after going back.", "record", palette=True),
     Command("r", "refresh", "Refresh", "Fetch the record again from the network and re-verify it.", "record", palette=True),
     Command("y", "copy_number", "Copy №", "Copy the Pith Number to the clipboard.", "record", palette=True),
+    Command("b", "copy_bibtex", "Copy BibTeX", "Copy a BibTeX entry for the record (arXiv fields, DOI, Pith Number).", "record", palette=True),
     Command("o", "open_page", "Open page", "Open the record's page on the Pith site in your browser.", "record", palette=True),
     Command("j", "raw_json", "Raw JSON", "Show the whole document(s) as JSON, searchable.", "record", palette=True),
     # The lookup box
@@ -120,6 +123,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("d", "delete", "Delete", "Delete the highlighted record from the cache (asks first).", "cache"),
     Command("e", "export", "Export mirror", "Write the cache as a static Pith mirror to a directory.", "cache"),
     Command("down", "focus_table", "To the list", "From the filter, move to the list.", "cache", show=False),
+    # References (a .bib checked entry by entry)
+    Command("escape", "back", "Back", "Close the references (from the filter: back to the list).", "references"),
+    Command("enter", "open", "Open", "Open the highlighted entry's record in the main screen.", "references"),
+    Command("slash", "focus_filter", "Filter", "Filter by key, identifier, title or verdict.", "references"),
+    Command("s", "cycle_sort", "Sort", "Sort by the next column: file order, key, verdict, title check, identifier.", "references"),
+    Command("S", "reverse_sort", "Reverse", "Reverse the sort order.", "references"),
     # Help
     Command("escape,q,question_mark,f1", "close", "Close", "Close this help.", "help"),
 )  # fmt: skip
