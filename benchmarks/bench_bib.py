@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
+from _common import (
     ROOT,
     arxiv_id,
     authors_for,
@@ -42,7 +42,7 @@ from _common import (  # noqa: E402
     title_for,
 )
 
-from pith_tui.core.cite import escape_latex  # noqa: E402
+from pith_tui.core.cite import escape_latex
 
 CLI = "from pith_tui.cli import main; raise SystemExit(main())"
 
@@ -88,7 +88,9 @@ def build(folder: Path, entries: int) -> Path:
             "url": f"url = {{https://arxiv.org/abs/{arxiv}}}",
             "journal": f"journal = {{arXiv preprint arXiv:{arxiv}}}",
         }[place]
-        lines.append(f"@article{{ref{index},\n  title = {{{{{escape_latex(title)}}}}},\n  {where}\n}}\n")
+        lines.append(
+            f"@article{{ref{index},\n  title = {{{{{escape_latex(title)}}}}},\n  {where}\n}}\n"
+        )
     bib = folder / "refs.bib"
     bib.write_text("\n".join(lines))
     return bib
@@ -131,7 +133,9 @@ def main() -> None:
         folder = Path(temp)
         started = time.perf_counter()
         bib = build(folder, args.entries)
-        print(f"built {args.entries} signed records and the .bib in {time.perf_counter() - started:.1f} s")
+        print(
+            f"built {args.entries} signed records and the .bib in {time.perf_counter() - started:.1f} s"
+        )
         server = subprocess.Popen(
             [sys.executable, __file__, "--serve", str(folder / "mirror"), str(args.latency)],
             stdout=subprocess.PIPE,
