@@ -390,3 +390,23 @@ async def test_lookups_are_bounded_and_each_paper_looked_up_once() -> None:
     assert sorted(seen) == list(range(60))
     assert all(r.verdict is EntryVerdict.NOT_FOUND for r in results)
     assert [r.key for r in results] == [f"k{i}" for i in range(60)]
+
+
+def test_cache_fetch_waits_as_retry_after_asks_then_succeeds(
+    tmp_path: Path, config_with_test_key: Path
+) -> None:
+    from tests.fault_server import FaultServer, Respond, Sequence
+
+    record = make_record(LATEX_ID, title=LATEX_TITLE)
+    busy = Respond(b"busy", 429, "text/plain", {"Retry-After": "1"})
+    with FaultServer(
+        {f"/pith/{LATEX_ID}.json": Sequence(busy, Respond(dumps(record)))}
+    ) as server:
+        start = time.monotonic()
+        code, out, err = run("cache", "fetch", LATEX_ID, "--base-url", server.url)
+        waited = time.monotonic() - start
+        asked = [p for p in server.paths if p == f"/pith/{LATEX_ID}.json"]
+    assert code == 0, err
+    assert out.strip() == "1 fetched and verified"
+    assert len(asked) == 2  # one refusal, one answer: no hammering
+    assert waited >= 1.0  # the second request came after the Retry-After wait
