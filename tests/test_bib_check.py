@@ -399,9 +399,7 @@ def test_cache_fetch_waits_as_retry_after_asks_then_succeeds(
 
     record = make_record(LATEX_ID, title=LATEX_TITLE)
     busy = Respond(b"busy", 429, "text/plain", {"Retry-After": "1"})
-    with FaultServer(
-        {f"/pith/{LATEX_ID}.json": Sequence(busy, Respond(dumps(record)))}
-    ) as server:
+    with FaultServer({f"/pith/{LATEX_ID}.json": Sequence(busy, Respond(dumps(record)))}) as server:
         start = time.monotonic()
         code, out, err = run("cache", "fetch", LATEX_ID, "--base-url", server.url)
         waited = time.monotonic() - start

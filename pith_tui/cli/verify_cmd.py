@@ -204,7 +204,9 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         return cmd_verify_bib(args, args.bib, out, err)
     if not args.targets:
-        raise UsageError("pith-tui verify: give a target (a file or an identifier) or --bib FILE")
+        raise UsageError(
+            "pith-tui verify: the following arguments are required: TARGET (or --bib FILE)"
+        )
     session = session_for(args)
     print_notices(session, err)
     results = asyncio.run(_verify_targets(session, args.targets))

@@ -77,7 +77,6 @@ COMMANDS: tuple[Command, ...] = (
     # Everywhere
     Command("question_mark,f1", "help", "Help", "Show every key and what it does.", "app", palette=True),
     Command("c", "cache", "Cache", "Review the records in the local cache; Enter opens one.", "app", palette=True),
-    Command("B", "open_bibliography", "Open a bibliography", "Check every arXiv reference of a .bib file against signed records.", "app", show=False, palette=True),
     Command("ctrl+p", "command_palette", "Commands", "Search every action, and open recent or cached records by id.", "app", show=False, bound_here=False),
     Command("tab", "focus_next", "Next pane", "Move to the next pane.", "app", show=False, bound_here=False),
     Command("shift+tab", "focus_previous", "Previous pane", "Move to the previous pane.", "app", show=False, bound_here=False),
@@ -124,6 +123,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("e", "export", "Export mirror", "Write the cache as a static Pith mirror to a directory.", "cache"),
     Command("down", "focus_table", "To the list", "From the filter, move to the list.", "cache", show=False),
     # References (a .bib checked entry by entry)
+    Command("B", "open_bibliography", "Open a bibliography", "Check every arXiv reference of a .bib file against signed records.", "app", show=False, palette=True),
     Command("escape", "back", "Back", "Close the references (from the filter: back to the list).", "references"),
     Command("enter", "open", "Open", "Open the highlighted entry's record in the main screen.", "references"),
     Command("slash", "focus_filter", "Filter", "Filter by key, identifier, title or verdict.", "references"),
