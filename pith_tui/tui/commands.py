@@ -87,7 +87,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("right_square_bracket", "forward", "Forward", "Go forward again after going back.", "record", palette=True),
     Command("r", "refresh", "Refresh", "Fetch the record again from the network and re-verify it.", "record", palette=True),
     Command("y", "copy_number", "Copy №", "Copy the Pith Number to the clipboard.", "record", palette=True),
-    Command("b", "copy_bibtex", "Copy BibTeX", "Copy a BibTeX entry for the record (arXiv fields, DOI, Pith Number).", "record", palette=True),
+    Command("b", "copy_bibtex", "Copy BibTeX", "Copy a BibTeX entry for the record (arXiv fields, DOI, Pith Number).", "record", show=False, palette=True),
     Command("o", "open_page", "Open page", "Open the record's page on the Pith site in your browser.", "record", palette=True),
     Command("j", "raw_json", "Raw JSON", "Show the whole document(s) as JSON, searchable.", "record", palette=True),
     # The lookup box
