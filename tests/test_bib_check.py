@@ -337,6 +337,7 @@ def test_no_arxiv_id(fields: dict[str, str]) -> None:
 def test_latex_readings() -> None:
     assert latex_to_text(r"Label Noise {SGD} \emph{Provably}") == "Label Noise SGD Provably"
     assert latex_to_text(r"Schr{\"o}dinger \& $\ell_1$") == "Schrödinger & $\\ell_1$"
+    assert "Schrödinger" in title_readings("Schro\u0308dinger")  # decomposed -> composed
     readings = title_readings(r"A -- B ``q''")
     assert "A – B “q”" in readings and "A -- B ``q''" in readings
     with pytest.raises(LatexTextError):
@@ -408,3 +409,8 @@ def test_cache_fetch_waits_as_retry_after_asks_then_succeeds(
     assert out.strip() == "1 fetched and verified"
     assert len(asked) == 2  # one refusal, one answer: no hammering
     assert waited >= 1.0  # the second request came after the Retry-After wait
+
+
+def test_browsing_a_missing_bib_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = run(tmp_path / "missing.bib")
+    assert code == 2 and "no such file" in err

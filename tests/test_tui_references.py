@@ -152,3 +152,33 @@ def test_rows_sort_and_filter_as_plain_python() -> None:
     assert rows.visible() == [1, 0]  # pending entries sort last
     rows.filter_text = "2106"
     assert rows.visible() == [0]
+
+
+async def test_palette_open_a_bibliography_asks_for_the_file(tmp_path: Path) -> None:
+    from tests.tui_support import type_text
+
+    bib = _write(tmp_path)
+    app = PithApp(make_resolver(tmp_path, pith=FakePith(), samples=False))
+    async with app.run_test(size=(150, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "open a bibliography")
+        await wait_until(pilot, lambda: "Open a bibliography" in screen_text(app))
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: (
+                app.screen.query("#bib-path").results() is not None
+                and bool(list(app.screen.query("#bib-path")))
+            ),
+        )
+        await type_text(pilot, str(bib))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReferencesScreen))
+        screen = app.screen
+        assert isinstance(screen, ReferencesScreen)
+        await wait_until(
+            pilot, lambda: screen.rows is not None and screen.rows.done == 4, timeout=30
+        )
+        await pilot.press("escape")  # back to where it was opened from
+        await wait_until(pilot, lambda: not isinstance(app.screen, ReferencesScreen))

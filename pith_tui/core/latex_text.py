@@ -6,7 +6,7 @@ exactly as written (`$\\ell_1$`), as arXiv titles keep it. pylatexenc (bibtexpar
 dependency) does the reading, in tolerant mode.
 
 A .bib may write a title in more than one way that people consider the same: `--` as a
-dash or as two hyphens, or accents as TeX where arXiv kept TeX. `title_readings` gives each
+dash or as two hyphens, accents as TeX where arXiv kept TeX, or decomposed accents. `title_readings` gives each
 distinct reading; a title check passes when one of them hashes to the signed title hash.
 Input is bounded before parsing (length and brace depth), so hostile text cannot make the
 recursive parser fail or run long.
@@ -14,6 +14,7 @@ recursive parser fail or run long.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 
 from pylatexenc import latex2text, latexwalker
@@ -112,4 +113,7 @@ def title_readings(text: str) -> tuple[str, ...]:
         latex_to_text(text, ligatures=False),
         " ".join(text.replace("{", "").replace("}", "").split()),  # TeX kept, braces gone
     ]
+    # Text pasted from a PDF or a macOS file name may hold decomposed accents (o + U+0308):
+    # the same letters, so their composed form (NFC) is a reading too.
+    readings += [unicodedata.normalize("NFC", reading) for reading in readings]
     return tuple(dict.fromkeys(reading for reading in readings if reading))
