@@ -52,9 +52,9 @@ def cmd_cache_fetch(args: argparse.Namespace, resolver: Resolver, out: TextIO, e
     progress = ProgressBar(err) if err.isatty() else ProgressLines(err, verb="looked up")
     done = 0
 
-    def on_result(_index: int, result: EntryResult) -> None:
+    def on_result(index: int, result: EntryResult) -> None:
         nonlocal done
-        if result.query:
+        if planned[index].query is not None:
             done += 1
             progress(done, lookups)
         if result.verdict not in (EntryVerdict.VERIFIED, EntryVerdict.NO_IDENTIFIER):

@@ -23,7 +23,7 @@ from pith_tui.core.errors import NotCachedError, NotFoundError, PithError
 from pith_tui.core.ids import Query
 from pith_tui.core.latex_text import LatexTextError, title_readings
 from pith_tui.core.provenance import FieldName, Provenance
-from pith_tui.core.verify import Check, title_matches
+from pith_tui.core.verify import Check, Status, title_matches
 from pith_tui.core.view import RecordView
 from pith_tui.core.vocab import Verdict
 
@@ -205,7 +205,7 @@ async def check_planned(
             result = _failed(item, EntryVerdict.NOT_FOUND, str(exc), None)
         except NotCachedError as exc:
             result = _failed(item, EntryVerdict.ERROR, str(exc), ErrorKind.FETCH)
-        except PithError as exc:
+        except (PithError, ValueError, OSError) as exc:  # one entry's trouble, not the run's
             result = _failed(item, EntryVerdict.ERROR, str(exc), ErrorKind.FETCH)
         results[index] = result
         if on_result is not None:
@@ -245,7 +245,7 @@ def judge(item: Planned, view: RecordView) -> EntryResult:
     if verdict is EntryVerdict.VERIFIED:
         reason = why
     else:
-        failing = [c for _, r in view.reports for c in r.checks if c.status.value != "pass"]
+        failing = [c for _, r in view.reports for c in r.checks if c.status is not Status.PASS]
         reason = "; ".join(f"{c.title}: {c.detail}" for c in failing[:3]) or verdict.value
     return EntryResult(
         item.key,
