@@ -143,7 +143,7 @@ def _plan_entry(entry: BibEntry) -> Planned:
             found_in=field_name,
             verdict=EntryVerdict.ERROR,
             reason=found.problem,
-            bib_title=bib_title,
+            bib_title=_text_or_raw(bib_title),
             error_kind=ErrorKind.ENTRY,
         )
         return Planned(entry.key, entry.line, None, field_name, bib_title, done)
@@ -152,7 +152,7 @@ def _plan_entry(entry: BibEntry) -> Planned:
             entry.key,
             entry.line,
             reason="no arXiv identifier in the entry",
-            bib_title=bib_title,
+            bib_title=_text_or_raw(bib_title),
         )
         return Planned(entry.key, entry.line, None, "", bib_title, done)
     return Planned(entry.key, entry.line, found.query, field_name, bib_title)
@@ -232,7 +232,7 @@ def _failed(
         found_in=item.found_in,
         verdict=verdict,
         reason=reason,
-        bib_title=item.bib_title,
+        bib_title=_text_or_raw(item.bib_title),
         error_kind=kind,
     )
 
