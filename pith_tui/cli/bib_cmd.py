@@ -39,7 +39,7 @@ def entry_line(result: EntryResult) -> str:
         return f"{key}: {found}{where}: not on Pith: {clean_text(result.reason, max_chars=200)}"
     number = clean_text(result.pith_number)
     line = f"{key}: {found}{where} -> {number} {result.verdict.value}, title {result.title.value}"
-    if result.title is TitleCheck.MISMATCH or result.verdict is not EntryVerdict.VERIFIED:
+    if result.title is not TitleCheck.MATCH or result.verdict is not EntryVerdict.VERIFIED:
         line += f": {clean_text(result.reason, max_chars=300)}"
     return line
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from pith_tui.core.arxiv_refs import find_arxiv_id
 from pith_tui.core.bibtex import BibEntry, Bibliography, BibProblem
-from pith_tui.core.errors import NotCachedError, NotFoundError, PithError
+from pith_tui.core.errors import NotFoundError, PithError
 from pith_tui.core.ids import Query
 from pith_tui.core.latex_text import LatexTextError, title_readings
 from pith_tui.core.provenance import FieldName, Provenance
@@ -203,8 +203,6 @@ async def check_planned(
             result = judge(item, view)
         except NotFoundError as exc:
             result = _failed(item, EntryVerdict.NOT_FOUND, str(exc), None)
-        except NotCachedError as exc:
-            result = _failed(item, EntryVerdict.ERROR, str(exc), ErrorKind.FETCH)
         except (PithError, ValueError, OSError) as exc:  # one entry's trouble, not the run's
             result = _failed(item, EntryVerdict.ERROR, str(exc), ErrorKind.FETCH)
         results[index] = result
