@@ -269,6 +269,13 @@ def test_a_huge_bib_is_refused_before_it_is_read(tmp_path: Path) -> None:
     assert time.monotonic() - start < 5
 
 
+def test_too_many_blocks_are_refused_before_parsing() -> None:
+    start = time.monotonic()
+    with pytest.raises(NotBibtexError, match="more than 100,000 entries"):
+        parse_bibliography("@misc{a,}\n" * 700_000)
+    assert time.monotonic() - start < 5
+
+
 def test_hostile_entries_are_inert_or_clear_errors(tmp_path: Path) -> None:
     deep = "{" * 1500 + "x" + "}" * 1500  # within the length bound: the depth bound acts
     bib = tmp_path / "hostile.bib"
@@ -416,3 +423,22 @@ def test_cache_fetch_waits_as_retry_after_asks_then_succeeds(
 def test_browsing_a_missing_bib_is_a_usage_error(tmp_path: Path) -> None:
     code, _, err = run(tmp_path / "missing.bib")
     assert code == 2 and "no such file" in err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_cache_fetch_draws_a_progress_bar_on_a_terminal(tmp_path: Path, mirror_dir: Path) -> None:
+    out, err = io.StringIO(), _Terminal()
+    with MirrorServer(mirror_dir) as server:
+        code = main(
+            ["cache", "fetch", "2106.06530", "1611.01838", "--base-url", server.url],
+            out=out,
+            err=err,
+        )
+    assert code == 0
+    assert "\r[###############...............] 1/2" in err.getvalue()
+    assert err.getvalue().endswith("] 2/2\n")
+    assert out.getvalue().strip() == "2 fetched and verified"

@@ -9,7 +9,9 @@ Values are returned as the parser gives them (LaTeX kept); nothing here is sanit
 
 from __future__ import annotations
 
+import itertools
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,12 @@ from pith_tui.core.files import read_document
 
 MAX_BIB_BYTES = 8 << 20
 """A .bib of 8 MiB holds tens of thousands of entries; larger files are refused unread."""
+
+MAX_BLOCKS = 100_000
+"""More `@type{` blocks than this are refused before parsing (8 MiB of tiny blocks would
+otherwise cost the parser ~10 s and print 700,000 lines)."""
+
+_BLOCK_START = re.compile(r"@\s*[A-Za-z]+\s*[{(]")
 
 MAX_FIELD_CHARS = 20_000
 """A longer field value is cut (a title or URL is never near it); it cannot then match."""
@@ -95,6 +103,9 @@ def parse_bibliography(text: str) -> Bibliography:
     """Entries and unreadable blocks of BibTeX `text`. `NotBibtexError` when it has neither."""
     if len(text) > MAX_BIB_BYTES:
         raise NotBibtexError(f"over the {MAX_BIB_BYTES:,} character limit of a bibliography")
+    blocks = sum(1 for _ in itertools.islice(_BLOCK_START.finditer(text), MAX_BLOCKS + 1))
+    if blocks > MAX_BLOCKS:
+        raise NotBibtexError(f"more than {MAX_BLOCKS:,} entries; split the bibliography")
     try:
         library = parse_string(text)
     except RecursionError:  # defensive: the v2 splitter is iterative, but never a traceback
