@@ -77,6 +77,8 @@ async def test_fills_in_sorts_filters_and_enter_opens_the_record(tmp_path: Path)
         assert screen.rows is not None and screen.rows.sort == "verdict"
         first = table.coordinate_to_cell_key(table.cursor_coordinate)[0].value
         assert screen.rows.planned[int(str(first))].key == "absent"  # problems first
+        await pilot.click("#references-table", offset=(2, 0))  # the Key header
+        assert screen.rows.sort == "key"
         await pilot.press("slash", *"mismatch", "enter")
         await wait_until(pilot, lambda: table.row_count == 1)
 

@@ -41,6 +41,7 @@ from pith_tui.tui.widgets.footer import PithFooter
 
 REFERENCES_TCSS = Path(__file__).resolve().parent.parent / "references.tcss"
 COLUMNS = ("Key", "Identifier", "Verdict", "Title", "Pith Number", "Entry title")
+HEADER_SORTS = {"Key": "key", "Identifier": "query", "Verdict": "verdict", "Title": "title_check"}
 VERDICT_STYLES = {
     EntryVerdict.VERIFIED: "bold green",
     EntryVerdict.FAILED: "bold red",
@@ -232,6 +233,18 @@ class ReferencesScreen(Screen[None]):
     @on(DataTable.RowSelected, "#references-table")
     def _selected(self) -> None:
         self.action_open()
+
+    @on(DataTable.HeaderSelected, "#references-table")
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        """A click on a column header sorts by it; a second click reverses."""
+        if self.rows is None:
+            return
+        column = HEADER_SORTS.get(str(event.column_key.value), "line")
+        if self.rows.sort == column:
+            self.rows.descending = not self.rows.descending
+        else:
+            self.rows.sort, self.rows.descending = column, False
+        self._redraw()
 
     @on(Input.Changed, "#references-filter")
     def _filter(self, event: Input.Changed) -> None:
