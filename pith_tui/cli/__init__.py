@@ -1,4 +1,5 @@
-"""The command line: `pith-tui [QUERY]` opens the browser; `verify` and `cache` are scriptable.
+"""The command line: `pith-tui [QUERY|FILE.bib]` opens the browser; `verify`, `cache` and
+`cite` are scriptable.
 
 Exit codes: 0 every target verified; 1 a target failed or is incomplete; 2 usage error or
 a target that is not a parsable Pith document; 3 a target that could not be fetched (or
@@ -29,6 +30,10 @@ def main(
             from pith_tui.cli.verify_cmd import cmd_verify, verify_parser
 
             return cmd_verify(verify_parser().parse_args(argv[1:]), out, err)
+        if argv and argv[0] == "cite":
+            from pith_tui.cli.cite_cmd import cite_parser, cmd_cite
+
+            return cmd_cite(cite_parser().parse_args(argv[1:]), out, err)
         if argv and argv[0] == "cache":
             from pith_tui.cli.cache_cmd import cache_parser, cmd_cache
 

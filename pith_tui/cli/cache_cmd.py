@@ -1,4 +1,4 @@
-"""`pith-tui cache ...`: list, re-verify, remove, clear, export and import the local cache."""
+"""`pith-tui cache ...`: list, re-verify, remove, clear, export, import and fetch into the cache."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from pith_tui.cli.common import (
     print_notices,
     session_for,
 )
+from pith_tui.core.bibcheck import DEFAULT_CONCURRENCY
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.timefmt import relative_time
 
@@ -40,17 +41,18 @@ class ProgressBar:
 
 
 class ProgressLines:
-    """Re-verification progress as a plain line per tenth of the work, for a log or a pipe."""
+    """Progress as a plain line per tenth of the work, for a log or a pipe."""
 
-    def __init__(self, err: TextIO) -> None:
+    def __init__(self, err: TextIO, verb: str = "re-verified") -> None:
         self.err = err
+        self.verb = verb
         self.shown = 0
 
     def __call__(self, done: int, total: int) -> None:
         tenth = 10 * done // total if total else 10
         if 0 < tenth < 10 and tenth > self.shown:
             self.shown = tenth
-            print(f"pith-tui: re-verified {done:,} of {total:,} records", file=self.err)
+            print(f"pith-tui: {self.verb} {done:,} of {total:,} records", file=self.err)
 
 
 def cache_parser() -> argparse.ArgumentParser:
@@ -72,6 +74,19 @@ def cache_parser() -> argparse.ArgumentParser:
     export.add_argument("directory", type=Path)
     imports = sub.add_parser("import", help="verify files and store them in the cache")
     imports.add_argument("files", nargs="+", type=Path)
+    fetch = sub.add_parser(
+        "fetch", help="fetch and verify a reading list into the cache, for offline use"
+    )
+    fetch.add_argument(
+        "items", nargs="+", metavar="FILE|QUERY", help="a .bib, a file of ids (one a line), or ids"
+    )
+    fetch.add_argument(
+        "--concurrency",
+        type=int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"lookups at once (default {DEFAULT_CONCURRENCY})",
+    )
     for action in (
         listing,
         check,
@@ -80,6 +95,7 @@ def cache_parser() -> argparse.ArgumentParser:
         sub.choices["path"],
         export,
         imports,
+        fetch,
     ):
         add_common_options(action, in_subcommand=True)
     return parser
@@ -172,6 +188,10 @@ def cmd_cache(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file=out,
         )
         print(f"serve it with: python -m http.server -d {args.directory}", file=out)
+    elif args.action == "fetch":
+        from pith_tui.cli.fetch_cmd import cmd_cache_fetch
+
+        return cmd_cache_fetch(args, resolver, out, err)
     elif args.action == "import":
         outcomes = mirror.import_files(resolver, args.files)
         for outcome in outcomes:

@@ -21,6 +21,7 @@ from pith_tui.cli.common import (
     print_notices,
     session_for,
 )
+from pith_tui.core.bibcheck import DEFAULT_CONCURRENCY
 from pith_tui.core.errors import FetchError, PithError, QueryError, RecordFormatError
 from pith_tui.core.ids import Query, parse_query
 from pith_tui.core.provenance import FieldName
@@ -37,11 +38,24 @@ def verify_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "targets",
-        nargs="+",
+        nargs="*",
         metavar="TARGET",
         help="a file, or a Pith Number / short id / arXiv id / DOI",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "--bib",
+        metavar="FILE",
+        type=Path,
+        help="check every arXiv reference of a .bib file: verified record and signed title",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"with --bib: lookups at once (default {DEFAULT_CONCURRENCY})",
+    )
     add_common_options(parser)
     return parser
 
@@ -182,6 +196,16 @@ def _overall(codes: Sequence[int]) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.bib is not None:
+        if args.targets:
+            raise UsageError("pith-tui verify: give either --bib FILE or targets, not both")
+        from pith_tui.cli.bib_cmd import cmd_verify_bib
+
+        return cmd_verify_bib(args, args.bib, out, err)
+    if not args.targets:
+        raise UsageError(
+            "pith-tui verify: the following arguments are required: TARGET (or --bib FILE)"
+        )
     session = session_for(args)
     print_notices(session, err)
     results = asyncio.run(_verify_targets(session, args.targets))

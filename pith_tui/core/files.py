@@ -39,8 +39,12 @@ def size_words(size: int) -> str:
     return f"{size} bytes"
 
 
-def read_document(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
+def read_document(
+    path: Path, limit: int = MAX_DOCUMENT_BYTES, *, what: str = "a Pith document"
+) -> bytes:
     """The bytes of a document file, read only after its size is known to be within `limit`.
+
+    `what` names the kind of file in the too-large message ("a bibliography").
 
     `RecordFormatError` (one line) for a file that is too large or is not a regular file;
     `OSError` when it cannot be opened or read (missing, permissions).
@@ -52,7 +56,7 @@ def read_document(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
             what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
             raise RecordFormatError(f"it is {what}, not a document file")
         if info.st_size > limit:
-            raise RecordFormatError(_too_large(info.st_size, limit))
+            raise RecordFormatError(_too_large(info.st_size, limit, what))
         chunks: list[bytes] = []
         total = 0
         while total <= limit:
@@ -62,18 +66,18 @@ def read_document(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
         if total > limit:  # it grew after the size check
-            raise RecordFormatError(_too_large(total, limit, more=True))
+            raise RecordFormatError(_too_large(total, limit, what, more=True))
         return b"".join(chunks)
     finally:
         os.close(fd)
 
 
-def _too_large(size: int, limit: int, *, more: bool = False) -> str:
+def _too_large(size: int, limit: int, what: str, *, more: bool = False) -> str:
     if more:
-        return f"the file grew past the {limit:,} byte limit of a Pith document as it was read"
+        return f"the file grew past the {limit:,} byte limit of {what} as it was read"
     return (
         f"the file is {size:,} bytes ({size_words(size)}), over the {limit:,} byte limit of "
-        "a Pith document; not read"
+        f"{what}; not read"
     )
 
 

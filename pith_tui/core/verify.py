@@ -202,6 +202,20 @@ def title_canon_sha256(title: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def signed_title_hash(document: Document) -> str | None:
+    """The record's `metadata.title_canon_sha256` (signed once the receipt verifies), or None."""
+    metadata = document.canonical_record.get("metadata", {})
+    signed = metadata.get("title_canon_sha256") if isinstance(metadata, Mapping) else None
+    return signed if isinstance(signed, str) else None
+
+
+def title_matches(title: str, document: Document) -> bool | None:
+    """Whether `title` is the one the record's title hash was made from, under the one title
+    rule (`title_canon_sha256`); None when the record carries no title hash."""
+    signed = signed_title_hash(document)
+    return None if signed is None else title_canon_sha256(title) == signed
+
+
 def expected_aliases(source_id: str, version: int | None, pith_id: str) -> dict[str, str]:
     """The alias values Pith derives from the source and the Pith id."""
     expected = {
@@ -505,13 +519,12 @@ class _Verifier:
     def title_hash(self, title: str) -> None:
         if not title:
             return
-        metadata = self.doc.canonical_record.get("metadata", {})
-        signed = metadata.get("title_canon_sha256") if isinstance(metadata, dict) else None
-        if not isinstance(signed, str):
+        signed = signed_title_hash(self.doc)
+        if signed is None:
             self.add(
                 "title_hash", Status.NOT_CHECKED, "the signed record has no title_canon_sha256"
             )
-        elif title_canon_sha256(title) == signed:
+        elif title_matches(title, self.doc):
             self.add("title_hash", Status.PASS, "the shown title matches the signed title hash")
         else:
             self.add(

@@ -6,6 +6,7 @@ PithApp(session.resolver, initial_query=..., theme=..., notices=session.notices)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App
@@ -17,6 +18,7 @@ from textual.screen import Screen
 from pith_tui.core.resolver import Resolver
 from pith_tui.core.sanitize import clean_multiline, clean_text
 from pith_tui.tui.commands import bindings_for
+from pith_tui.tui.messages import OpenRecord
 from pith_tui.tui.palette import PithCommands
 from pith_tui.tui.screens.help_screen import HelpScreen
 from pith_tui.tui.screens.main_screen import MainScreen
@@ -42,9 +44,11 @@ class PithApp(App[None]):
         initial_query: str | None = None,
         theme: str | None = None,
         notices: Sequence[str] = (),
+        bibliography: Path | None = None,
     ) -> None:
         super().__init__()
         self.resolver = resolver
+        self.bibliography = bibliography
         self.initial_query = initial_query
         self.notices = tuple(notices)
         self._theme_error: str | None = None
@@ -70,6 +74,8 @@ class PithApp(App[None]):
             self.notify(notice, title="pith-tui", severity="warning")
         if self._theme_error:
             self.notify(self._theme_error, title="Theme", severity="error", markup=False)
+        if self.bibliography is not None:
+            self.open_bibliography(self.bibliography)
 
     # --- the one gate to the terminal for toasts and titles -----------------------------
 
@@ -115,6 +121,24 @@ class PithApp(App[None]):
         if isinstance(self.screen, CacheScreen):
             return
         self.push_screen(CacheScreen(self.resolver), self._cache_closed)
+
+    def action_open_bibliography(self) -> None:
+        from pith_tui.tui.widgets.bib_path_dialog import BibPathDialog
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.open_bibliography(path)
+
+        self.push_screen(BibPathDialog(), chosen)
+
+    def open_bibliography(self, path: Path) -> None:
+        """Check `path` on the references screen (cache first: it works offline)."""
+        from pith_tui.tui.screens.references_screen import ReferencesScreen
+
+        self.push_screen(ReferencesScreen(self.resolver, path))
+
+    def on_open_record(self, message: OpenRecord) -> None:
+        self.open_record(message.query)
 
     def _cache_closed(self, pith_id: str | None) -> None:
         if pith_id:

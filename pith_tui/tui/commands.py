@@ -41,6 +41,7 @@ SCOPES = {
     "citations": "Cited-by tab",
     "raw": "Raw JSON view",
     "cache": "Cache review",
+    "references": "References",
     "help": "This help",
 }
 
@@ -86,6 +87,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("right_square_bracket", "forward", "Forward", "Go forward again after going back.", "record", palette=True),
     Command("r", "refresh", "Refresh", "Fetch the record again from the network and re-verify it.", "record", palette=True),
     Command("y", "copy_number", "Copy №", "Copy the Pith Number to the clipboard.", "record", palette=True),
+    Command("b", "copy_bibtex", "Copy BibTeX", "Copy a BibTeX entry for the record (arXiv fields, DOI, Pith Number).", "record", show=False, palette=True),
     Command("o", "open_page", "Open page", "Open the record's page on the Pith site in your browser.", "record", palette=True),
     Command("j", "raw_json", "Raw JSON", "Show the whole document(s) as JSON, searchable.", "record", palette=True),
     # The lookup box
@@ -120,6 +122,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("d", "delete", "Delete", "Delete the highlighted record from the cache (asks first).", "cache"),
     Command("e", "export", "Export mirror", "Write the cache as a static Pith mirror to a directory.", "cache"),
     Command("down", "focus_table", "To the list", "From the filter, move to the list.", "cache", show=False),
+    # References (a .bib checked entry by entry)
+    Command("B", "open_bibliography", "Open a bibliography", "Check every arXiv reference of a .bib file against signed records.", "app", show=False, palette=True),
+    Command("escape", "back", "Back", "Close the references (from the filter: back to the list).", "references"),
+    Command("enter", "open", "Open", "Open the highlighted entry's record in the main screen.", "references"),
+    Command("slash", "focus_filter", "Filter", "Filter by key, identifier, title or verdict.", "references"),
+    Command("s", "cycle_sort", "Sort", "Sort by the next column: file order, key, verdict, title check, identifier.", "references"),
+    Command("S", "reverse_sort", "Reverse", "Reverse the sort order.", "references"),
     # Help
     Command("escape,q,question_mark,f1", "close", "Close", "Close this help.", "help"),
 )  # fmt: skip

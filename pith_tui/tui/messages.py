@@ -1,4 +1,4 @@
-"""The typed messages lookup workers post back to the main screen."""
+"""The typed messages lookup workers post back to the main screen, and screens post up."""
 
 from __future__ import annotations
 
@@ -41,3 +41,12 @@ class LookupFailed(Message):
         super().__init__()
         self.query = query
         self.error = error
+
+
+class OpenRecord(Message):
+    """A screen asks the App to open `query` (a Pith id opens from the cache) in the main
+    screen; the App routes it, the screen never reaches into the App."""
+
+    def __init__(self, query: str) -> None:
+        super().__init__()
+        self.query = query

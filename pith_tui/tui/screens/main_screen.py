@@ -53,7 +53,7 @@ LOADING_PANES = ("#metadata", "#verification", "#tabs")
 # Cached views the resolver may revalidate online: shown at once while it asks.
 SHOW_FIRST_SOURCES = frozenset({"cache-stale", "sample"})
 LOADING_DELAY = 0.15  # seconds before a running lookup shows the loading indicator
-NEEDS_RECORD = frozenset({"refresh", "copy_number", "open_page", "raw_json"})
+NEEDS_RECORD = frozenset({"refresh", "copy_number", "copy_bibtex", "open_page", "raw_json"})
 
 
 class MainScreen(Screen[None]):
@@ -338,6 +338,18 @@ class MainScreen(Screen[None]):
         number = clean_text(self.view.pith_number)
         self.app.copy_to_clipboard(number)
         self.notify(f"Copied {number}", title="Copied", markup=False)
+
+    def action_copy_bibtex(self) -> None:
+        if self.view is None:
+            return
+        from pith_tui.core.cite import bibtex_entry
+
+        self.app.copy_to_clipboard(bibtex_entry(self.view))
+        self.notify(
+            f"Copied a BibTeX entry for {clean_text(self.view.pith_number)}",
+            title="Copied",
+            markup=False,
+        )
 
     def action_open_page(self) -> None:
         if self.view is None:
