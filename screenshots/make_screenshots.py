@@ -20,8 +20,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from textual.widgets import TabbedContent  # noqa: E402
-
 from pith_tui.core.resolver import Resolver  # noqa: E402
 from pith_tui.core.session import open_session  # noqa: E402
 from pith_tui.tui.app import PithApp  # noqa: E402
@@ -64,10 +62,9 @@ async def shoot(
         async with app.run_test(size=size, notifications=True) as pilot:
             await app.workers.wait_for_complete()
             await pilot.pause()
-            if tab is not None:  # show a tab of the main screen, its table focused
-                app.screen.query_one(TabbedContent).active = f"tab-{tab}"
+            if tab is not None:  # show a pane of the main screen (its tab when small), focused
+                app.main_screen.show_pane(tab)
                 await pilot.pause()
-                app.screen.query_one(f"#tab-{tab} DataTable").focus()
             for key in keys:
                 await pilot.press(key)
                 await app.workers.wait_for_complete()

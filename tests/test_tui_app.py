@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from textual.content import Content
-from textual.widgets import DataTable, Static, TabbedContent
+from textual.widgets import DataTable, Static
 
 from pith_tui.core.verify import Verdict
 from pith_tui.tui.app import PithApp
@@ -257,7 +257,10 @@ async def test_not_found_and_garbage_input_toast_and_keep_the_record(tmp_path: P
         assert "2403.00001" in errors[0][1]
         assert main_of(app).view.pith_id == LABEL_NOISE_ID
         assert LABEL_NOISE_TITLE in metadata_text(app)
-        assert all(not w.loading for w in main_of(app).query("#metadata, #verification, #tabs"))
+        assert all(
+            not w.loading
+            for w in main_of(app).query("#metadata, #verification, #aliases, #timeline, #citations")
+        )
 
 
 @pytest.mark.parametrize(("status", "title"), [(500, "Server error"), (200, "Not a Pith document")])
@@ -287,7 +290,10 @@ async def test_an_unexpected_worker_error_is_one_toast(
         await settle(pilot)
         errors = [(t, m) for s, t, m in notifications(app) if s == "error"]
         assert errors == [("Unexpected error", "RuntimeError: the resolver broke")]
-        assert all(not w.loading for w in main_of(app).query("#metadata, #verification, #tabs"))
+        assert all(
+            not w.loading
+            for w in main_of(app).query("#metadata, #verification, #aliases, #timeline, #citations")
+        )
         assert app.is_running
 
 
@@ -513,7 +519,7 @@ async def test_timeline_shows_each_event_and_its_payload(tmp_path: Path) -> None
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = main_of(app)
-        main.query_one(TabbedContent).active = "tab-timeline"
+        main.show_pane("timeline")
         await pilot.pause()
         table = main.query_one("#events-table", DataTable)
         assert table.row_count == 2
@@ -537,7 +543,7 @@ async def test_cited_by_enter_looks_the_citing_paper_up(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = main_of(app)
-        main.query_one(TabbedContent).active = "tab-citations"
+        main.show_pane("citations")
         await pilot.pause()
         summary = str(main.query_one("#citations-summary", Static).content)
         assert summary.startswith("4 papers cite this one")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, TabbedContent, TextArea
+from textual.widgets import DataTable, Input, TextArea
 
 from pith_tui.tui.app import PithApp
 from tests.signing import make_bundle, make_record
@@ -67,7 +67,7 @@ def tampered(tmp_path: Path) -> PithApp:
 def show_tab(tab: str, table: str, *keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
     async def step(pilot: Pilot[Any]) -> None:
         screen = pilot.app.screen
-        screen.query_one(TabbedContent).active = tab
+        screen.show_pane(tab)  # type: ignore[attr-defined]
         await pilot.pause()
         screen.query_one(table, DataTable).focus()
         await pilot.press(*keys)
@@ -124,25 +124,25 @@ def test_narrow_failed(snap_compare: Compare, tmp_path: Path) -> None:
 
 
 def test_aliases_tab(snap_compare: Compare, tmp_path: Path) -> None:
-    step = show_tab("tab-aliases", "#aliases-table", "down", "down")
+    step = show_tab("aliases", "#aliases-table", "down", "down")
     app = online(tmp_path, LABEL_NOISE)
     assert snap_compare(app, terminal_size=WIDE, run_before=run(step))
 
 
 def test_timeline_with_payload(snap_compare: Compare, tmp_path: Path) -> None:
-    step = show_tab("tab-timeline", "#events-table", "down")
+    step = show_tab("timeline", "#events-table", "down")
     app = online(tmp_path, LARGE_BATCH_ID)
     assert snap_compare(app, terminal_size=WIDE, run_before=run(step))
 
 
 def test_timeline_narrow(snap_compare: Compare, tmp_path: Path) -> None:
-    step = show_tab("tab-timeline", "#events-table")
+    step = show_tab("timeline", "#events-table")
     app = online(tmp_path, LARGE_BATCH_ID)
     assert snap_compare(app, terminal_size=NARROW, run_before=run(step))
 
 
 def test_cited_by_tab(snap_compare: Compare, tmp_path: Path) -> None:
-    step = show_tab("tab-citations", "#citations-table")
+    step = show_tab("citations", "#citations-table")
     app = online(tmp_path, SHARP_MINIMA)
     assert snap_compare(app, terminal_size=WIDE, run_before=run(step))
 

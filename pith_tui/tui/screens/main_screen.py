@@ -1,4 +1,10 @@
-"""The main screen: lookup box, metadata and verification panes, and the tabs below.
+"""The main screen: lookup box and five panes (paper, verification, aliases, timeline,
+cited by).
+
+At >= 100x30 every pane is on screen at once (a grid: paper | verification on top, aliases
+and cited-by | timeline below); below that size the last three are tabs under the top row.
+The switch is a CSS class on one container, so a resize never recomposes. Keys `1`-`5` focus
+a pane (and show its tab); each pane's border title shows its key.
 
 Lookups run in one exclusive async worker group; results come back as `RecordLoaded` /
 `LookupFailed` messages. A failed lookup leaves the record on screen and says why in a toast;
@@ -13,11 +19,11 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal
+from textual.containers import Container
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Header, Input, TabbedContent, TabPane
+from textual.widgets import Header, Input, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from pith_tui.core.errors import NotCachedError, PithError, QueryError
@@ -49,11 +55,29 @@ from pith_tui.tui.widgets.verification_pane import VerificationPane
 if TYPE_CHECKING:
     from pith_tui.tui.app import PithApp
 
-LOADING_PANES = ("#metadata", "#verification", "#tabs")
+# (widget id, title) of each pane, in the order of the keys 1-5 that focus them.
+PANES: tuple[tuple[str, str], ...] = (
+    ("metadata", "Paper"),
+    ("verification", "Verification"),
+    ("aliases", "Aliases"),
+    ("timeline", "Timeline"),
+    ("citations", "Cited by"),
+)
+TABBED_PANES = ("aliases", "timeline", "citations")  # tabs below the top row when small
+GRID_MIN_SIZE = (100, 30)  # columns, rows: from this size on every pane is on screen
+LOADING_PANES = tuple(f"#{pane}" for pane, _title in PANES)
 # Cached views the resolver may revalidate online: shown at once while it asks.
 SHOW_FIRST_SOURCES = frozenset({"cache-stale", "sample"})
 LOADING_DELAY = 0.15  # seconds before a running lookup shows the loading indicator
 NEEDS_RECORD = frozenset({"refresh", "copy_number", "open_page", "raw_json"})
+
+
+def pane_title(pane: str) -> str:
+    """ "3 Aliases": the key that focuses the pane, then its name."""
+    for index, (name, title) in enumerate(PANES, start=1):
+        if name == pane:
+            return f"{index} {title}"
+    raise KeyError(pane)
 
 
 class MainScreen(Screen[None]):
@@ -82,21 +106,68 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield LookupInput(self._suggester, id="lookup")
-        with Horizontal(id="top"):
+        with Container(id="panes", classes="-tabs"):
             yield MetadataPane(id="metadata")
             yield VerificationPane(id="verification")
-        with TabbedContent(id="tabs"):
-            with TabPane("Aliases", id="tab-aliases"):
-                yield AliasesPane(id="aliases")
-            with TabPane("Timeline", id="tab-timeline"):
-                yield TimelinePane(id="timeline")
-            with TabPane("Cited by", id="tab-citations"):
-                yield CitationsPane(id="citations")
+            yield Tabs(
+                *(Tab(pane_title(pane), id=f"tab-{pane}") for pane in TABBED_PANES),
+                id="pane-tabs",
+            )
+            yield AliasesPane(id="aliases")
+            yield TimelinePane(id="timeline", classes="-inactive")
+            yield CitationsPane(id="citations", classes="-inactive")
         yield PithFooter()
 
     def on_mount(self) -> None:
+        for pane, _title in PANES:
+            self.query_one(f"#{pane}").border_title = pane_title(pane)
         self._update_sub_title()
         self.start()
+
+    def on_resize(self) -> None:
+        width, height = self.size
+        grid = width >= GRID_MIN_SIZE[0] and height >= GRID_MIN_SIZE[1]
+        panes = self.query_one("#panes")
+        panes.set_class(grid, "-grid")
+        panes.set_class(not grid, "-tabs")
+        if grid:
+            # Aliases and cited-by are short lists: they get what a typical record needs
+            # and the paper, verification and timeline take the rest.
+            row = max(7, min(12, (height - 9) // 4))
+            panes.styles.grid_rows = f"1fr {row} {row}"
+        else:
+            panes.styles.grid_rows = "3fr 2 2fr"
+
+    @property
+    def grid_layout(self) -> bool:
+        """True when every pane is on screen (no tabs)."""
+        return self.query_one("#panes").has_class("-grid")
+
+    @on(Tabs.TabActivated, "#pane-tabs")
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        if event.tab is not None and event.tab.id:
+            self._show_tabbed(event.tab.id.removeprefix("tab-"))
+
+    def _show_tabbed(self, pane: str) -> None:
+        for name in TABBED_PANES:
+            self.query_one(f"#{name}").set_class(name != pane, "-inactive")
+
+    def show_pane(self, pane: str) -> None:
+        """Bring `pane` on screen (its tab, when tabs are in use) and focus it."""
+        if pane in TABBED_PANES:
+            self.query_one("#pane-tabs", Tabs).active = f"tab-{pane}"
+            self._show_tabbed(pane)
+        widget = self.query_one(f"#{pane}")
+        target = (
+            widget
+            if widget.focusable
+            else next((child for child in widget.query("*") if child.focusable), widget)
+        )
+        self.call_after_refresh(target.focus)
+
+    def action_focus_pane(self, pane: str) -> None:
+        self.show_pane(pane)
 
     def start(self) -> None:
         """Open the initial query, else the latest record of the history or the cache,

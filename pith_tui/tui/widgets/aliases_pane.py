@@ -26,8 +26,8 @@ COLUMNS = (("Kind", 20), ("Value", 80), ("Created", 20), ("Checked", 50))
 class AliasesPane(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = bindings_for("aliases")
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._aliases: tuple[Alias, ...] = ()
 
     def compose(self) -> ComposeResult:

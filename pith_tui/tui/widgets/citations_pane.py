@@ -17,8 +17,8 @@ COLUMNS = (("arXiv id", 20), ("Title", 200))
 
 
 class CitationsPane(Vertical):
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._citations: tuple[Citation, ...] = ()
 
     def compose(self) -> ComposeResult:

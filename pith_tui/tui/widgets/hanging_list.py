@@ -39,6 +39,10 @@ class HangingList(Widget):
 
     def update(self, items: Sequence[Item]) -> None:
         self.items = tuple(items)
+        # `refresh(layout=True)` bumps the counter in the box-model cache key only when no
+        # layout is pending; if a layout pass ran since (a resize), the old height stayed
+        # cached and the list was cut to its previous height. Bump it every time.
+        self._layout_updates += 1
         self.refresh(layout=True)
 
     @property

@@ -30,9 +30,6 @@ class MetadataPane(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield HangingList([Content(EMPTY)], id="metadata-body", label_width=10)
 
-    def on_mount(self) -> None:
-        self.border_title = "Paper"
-
     def show(self, view: RecordView, now: datetime, *, pending: bool = False) -> None:
         fields = metadata_fields(view, now, pending=pending)
         items: list[Item] = [fields["title"].stylize("bold")]

@@ -28,8 +28,8 @@ NO_EVENTS = "This record carries no events. Bundles carry the signed event log."
 
 
 class TimelinePane(Horizontal):
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._view: RecordView | None = None
 
     def compose(self) -> ComposeResult:

@@ -38,7 +38,6 @@ class VerificationPane(Vertical):
             yield HangingList(id="claims", label_width=24)
 
     def on_mount(self) -> None:
-        self.border_title = "Verification"
         for selector in ("#claims-rule", "#claims-heading"):
             self.query_one(selector).display = False
 
