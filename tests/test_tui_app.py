@@ -23,6 +23,7 @@ from pith_tui.tui.screens.help_screen import HelpScreen
 from pith_tui.tui.screens.main_screen import MainScreen
 from pith_tui.tui.screens.raw_json_screen import RawJsonScreen
 from pith_tui.tui.suggester import LookupSuggester
+from pith_tui.tui.widgets.check_chips import CheckChips
 from pith_tui.tui.widgets.hanging_list import HangingList
 from pith_tui.tui.widgets.lookup_input import LookupInput
 from tests.signing import make_bundle, make_record
@@ -62,6 +63,8 @@ def metadata_text(app: PithApp) -> str:
 def verification_text(app: PithApp) -> str:
     main = main_of(app)
     parts = [str(main.query_one("#verdict", Static).content)]
+    parts.append(main.query_one("#chips", CheckChips).plain)
+    parts.append(str(main.query_one("#checks-caption", Static).content))
     parts += [w.plain for w in main.query("#verification HangingList").results(HangingList)]
     return "\n".join(parts)
 
@@ -108,7 +111,7 @@ async def test_initial_query_opens_the_bundle(tmp_path: Path) -> None:
         await settle(pilot)
         assert main_of(app).view.pith_id == LARGE_BATCH_ID
         text = verification_text(app)
-        assert "Bundle" in text and "Bundle signature" in text and "State merge" in text
+        assert "✓ bundle" in text and "✓ state" in text and "All 14 checks passed" in text
         assert LARGE_BATCH_TITLE in metadata_text(app)
 
 
@@ -313,8 +316,9 @@ async def test_a_tampered_cached_record_shows_failed(tmp_path: Path) -> None:
         rows = [
             item for item in main.query_one("#checks", HangingList).items if isinstance(item, tuple)
         ]
-        assert rows[0][0].plain.startswith("✗")  # failing checks first
-        assert rows[-1][0].plain.startswith("✓")
+        assert rows[0][0].plain.startswith("✗")  # failing checks first, expanded
+        assert not any(row[0].plain.startswith("✓") for row in rows)  # passes stay chips
+        assert "✗ hash" in main.query_one("#chips", CheckChips).plain
         warnings = [(t, m) for s, t, m in notifications(app) if s == "warning"]
         assert warnings and "pith:4K6GSOJW FAILED verification: Canonical hash" in warnings[0][1]
 

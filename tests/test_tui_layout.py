@@ -88,9 +88,7 @@ async def test_number_keys_focus_panes_and_their_tabs(tmp_path: Path) -> None:
             pilot, lambda: app.focused is not None and app.focused.id == "citations-table"
         )
         await pilot.press("2")
-        await wait_until(
-            pilot, lambda: app.focused is not None and app.focused.id == "checks-scroll"
-        )
+        await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "chips")
         await pilot.press("1")
         await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "metadata")
         await pilot.press("3")

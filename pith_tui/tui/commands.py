@@ -36,6 +36,7 @@ SCOPES = {
     "app": "Everywhere",
     "record": "Main screen",
     "lookup": "Lookup box",
+    "chips": "Check badges",
     "aliases": "Aliases pane",
     "timeline": "Timeline pane",
     "citations": "Cited-by pane",
@@ -97,7 +98,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("enter", "submit", "Look up", "Look up what you typed, or the record the grey suggestion names.", "lookup", bound_here=False),
     Command("right", "cursor_right", "Accept", "Accept the grey suggestion (ids and titles from the cache and history).", "lookup", show=False, bound_here=False),
     Command("escape", "leave", "Leave", "Leave the lookup box.", "lookup"),
-    # Tabs
+    # The check badges
+    Command("left", "previous_chip", "Previous check", "Show the check of the badge to the left.", "chips", show=False),
+    Command("right", "next_chip", "Next check", "Show the check of the badge to the right.", "chips", show=False),
+    Command("enter", "choose", "Detail", "Show the full detail of the chosen check under the badges.", "chips"),
+    # Panes
     Command("enter", "select_cursor", "Copy", "Copy the selected alias to the clipboard.", "aliases", bound_here=False),
     Command("g", "lookup_alias", "Look it up", "Look up the selected arXiv or DOI alias.", "aliases"),
     Command("up,down", "cursor_up", "Select", "Select an event; its check and payload show beside the list.", "timeline", show=False, bound_here=False),

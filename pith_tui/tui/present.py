@@ -41,36 +41,13 @@ from pith_tui.core.sanitize import clean_multiline, clean_text
 from pith_tui.core.timefmt import relative_time
 from pith_tui.core.verify import Check, Report, Status
 from pith_tui.core.view import RecordView
-from pith_tui.core.vocab import Verdict
+from pith_tui.tui.badges import (
+    STATUS_STYLES,
+    VERDICT_LABELS,
+    badge,
+    verdict_status,
+)
 
-VERDICT_LABELS = {
-    Verdict.VERIFIED: "✓ VERIFIED",
-    Verdict.FAILED: "✗ FAILED",
-    Verdict.INCOMPLETE: "! INCOMPLETE",
-}
-VERDICT_CLASSES = {
-    Verdict.VERIFIED: "-verified",
-    Verdict.FAILED: "-failed",
-    Verdict.INCOMPLETE: "-incomplete",
-}
-STATUS_WORDS = {
-    Status.PASS: "pass",
-    Status.FAIL: "FAIL",
-    Status.WARN: "warn",
-    Status.NOT_CHECKED: "not checked",
-}
-STATUS_STYLES = {
-    Status.PASS: "bold $success",
-    Status.FAIL: "bold $error",
-    Status.WARN: "bold $warning",
-    Status.NOT_CHECKED: "bold $warning",
-}
-STATUS_THEME_VARIABLES = {
-    Status.PASS: "success",
-    Status.FAIL: "error",
-    Status.WARN: "warning",
-    Status.NOT_CHECKED: "warning",
-}
 LABEL_STYLE = "$text-muted"
 CLAIMS_HEADING = "Pith's own claims (not checked by pith-tui)"
 
@@ -369,37 +346,29 @@ def metadata_fields(
     }
 
 
-def badge(status: Status) -> Content:
-    """`✓ pass`, `✗ FAIL`, `! warn`, `– not checked`, styled by status."""
-    return Content.assemble((f"{status.symbol} {STATUS_WORDS[status]}", STATUS_STYLES[status]))
-
-
 def report_heading(label: str, report: Report) -> Content:
     """ "Record  ✓ verified" above one document's checks."""
     return Content.assemble(
         (label.capitalize(), "bold underline"),
         "  ",
-        (VERDICT_LABELS[report.verdict].lower(), STATUS_STYLES[_verdict_status(report.verdict)]),
+        (VERDICT_LABELS[report.verdict].lower(), STATUS_STYLES[verdict_status(report.verdict)]),
+    )
+
+
+def check_row(check: Check, document: str = "") -> tuple[Content, Content]:
+    """(badge, title and detail) of one check; `document` names it when there are two."""
+    title = f"{check.title} ({document})" if document else check.title
+    return (
+        badge(check.status),
+        Content.assemble(
+            (title, "bold"), "\n", (clean_text(check.detail, max_chars=600), LABEL_STYLE)
+        ),
     )
 
 
 def check_rows(report: Report) -> list[tuple[Content, Content]]:
     """(badge, title and detail) per check, failing checks first."""
-    return [
-        (
-            badge(check.status),
-            Content.assemble(
-                (check.title, "bold"),
-                "\n",
-                (clean_text(check.detail, max_chars=600), LABEL_STYLE),
-            ),
-        )
-        for check in report.failures_first
-    ]
-
-
-def _verdict_status(verdict: Verdict) -> Status:
-    return {Verdict.VERIFIED: Status.PASS, Verdict.FAILED: Status.FAIL}.get(verdict, Status.WARN)
+    return [check_row(check) for check in report.failures_first]
 
 
 def claim_value(value: Any) -> str:

@@ -33,10 +33,10 @@ from pith_tui.core.sanitize import clean_text
 from pith_tui.core.urls import page_url
 from pith_tui.core.view import RecordView
 from pith_tui.core.vocab import Verdict
+from pith_tui.tui.badges import VERDICT_LABELS
 from pith_tui.tui.commands import bindings_for
 from pith_tui.tui.messages import LookupFailed, RecordLoaded
 from pith_tui.tui.present import (
-    VERDICT_LABELS,
     error_message,
     error_title,
     failure_toast,

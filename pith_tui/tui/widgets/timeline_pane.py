@@ -13,12 +13,8 @@ from textual.widgets import DataTable
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.verify import Status
 from pith_tui.core.view import RecordView
-from pith_tui.tui.present import (
-    STATUS_THEME_VARIABLES,
-    STATUS_WORDS,
-    event_detail_items,
-    event_time,
-)
+from pith_tui.tui.badges import STATUS_THEME_VARIABLES, STATUS_WORDS
+from pith_tui.tui.present import event_detail_items, event_time
 from pith_tui.tui.tables import fill_table
 from pith_tui.tui.widgets.hanging_list import HangingList
 
