@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,6 +41,7 @@ from pith_tui.core.sanitize import clean_multiline, clean_text
 from pith_tui.core.timefmt import relative_time
 from pith_tui.core.verify import Check, Report, Status
 from pith_tui.core.view import RecordView
+from pith_tui.core.vocab import Verdict
 from pith_tui.tui.badges import (
     STATUS_STYLES,
     VERDICT_LABELS,
@@ -133,6 +134,52 @@ def failure_toast(view: RecordView) -> str:
     if check is None:
         return f"{short} FAILED verification: it has no verifiable document"
     return f"{short} FAILED verification: {check.title}: {clean_text(check.detail, max_chars=300)}"
+
+
+REFRESH_FAILED_PREFIX = "could not refresh: "  # the resolver's note when the network failed
+
+
+@dataclass(frozen=True)
+class Toast:
+    title: str
+    message: str
+    severity: str = "information"  # Textual's: information / warning / error
+
+
+def refresh_toast(view: RecordView, *, offline: bool) -> Toast:
+    """The one toast after `r`, saying what really happened: fetched again, or not (offline,
+    or the network failed) and the cached copy re-verified instead; then the verdict, and
+    the first failing check when it failed."""
+    verdict = VERDICT_LABELS[view.verdict]
+    short = short_number(view)
+    if view.source == "network":
+        title, severity = "Refreshed", "information"
+        message = f"{short} fetched again and re-verified: {verdict}"
+    else:
+        severity = "warning"
+        if offline:
+            title, reason = "Offline: not refreshed", "offline"
+        else:
+            title = "Not refreshed"
+            failure = next(
+                (n for n in view.notes if n.startswith(REFRESH_FAILED_PREFIX)),
+                REFRESH_FAILED_PREFIX,
+            )
+            reason = clean_text(
+                failure.removeprefix(REFRESH_FAILED_PREFIX).removesuffix("; showing the cache")
+                or "the network did not answer",
+                max_chars=200,
+            )
+        message = (
+            f"{short} was not fetched again ({reason}). "
+            f"Re-verified the cached copy instead: {verdict}"
+        )
+    if view.verdict is Verdict.FAILED:
+        severity = "warning"
+        check = first_failure(view)
+        if check is not None:
+            message += f" ({check.title}: {clean_text(check.detail, max_chars=200)})"
+    return Toast(title, message, severity)
 
 
 def short_number(view: RecordView) -> str:

@@ -20,10 +20,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container
+from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Header, Input, Tab, Tabs
+from textual.widgets import Header, Input, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from pith_tui.core.errors import NotCachedError, PithError, QueryError
@@ -33,7 +34,6 @@ from pith_tui.core.sanitize import clean_text
 from pith_tui.core.urls import page_url
 from pith_tui.core.view import RecordView
 from pith_tui.core.vocab import Verdict
-from pith_tui.tui.badges import VERDICT_LABELS
 from pith_tui.tui.commands import bindings_for
 from pith_tui.tui.messages import LookupFailed, RecordLoaded
 from pith_tui.tui.present import (
@@ -41,6 +41,7 @@ from pith_tui.tui.present import (
     error_title,
     failure_toast,
     host_label,
+    refresh_toast,
     short_number,
 )
 from pith_tui.tui.suggester import LookupSuggester
@@ -48,7 +49,7 @@ from pith_tui.tui.widgets.aliases_pane import AliasesPane
 from pith_tui.tui.widgets.citations_pane import CitationsPane
 from pith_tui.tui.widgets.footer import PithFooter
 from pith_tui.tui.widgets.lookup_input import LookupInput
-from pith_tui.tui.widgets.metadata_pane import MetadataPane
+from pith_tui.tui.widgets.metadata_pane import EMPTY, MetadataPane
 from pith_tui.tui.widgets.timeline_pane import TimelinePane
 from pith_tui.tui.widgets.verification_pane import VerificationPane
 
@@ -96,6 +97,8 @@ class MainScreen(Screen[None]):
         self._suggester = LookupSuggester(resolver.cache)
         self._loading_timer: Timer | None = None
         self._focus_before_loading: Widget | None = None
+        self._submitted: str | None = None  # the box's text at Enter, until the answer
+        self._error_query: str | None = None  # the box's text when the error line was set
 
     @property
     def pith_app(self) -> PithApp:
@@ -106,6 +109,7 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield LookupInput(self._suggester, id="lookup")
+        yield Static("", id="lookup-error", markup=False)
         with Container(id="panes", classes="-tabs"):
             yield MetadataPane(id="metadata")
             yield VerificationPane(id="verification")
@@ -159,15 +163,23 @@ class MainScreen(Screen[None]):
             self.query_one("#pane-tabs", Tabs).active = f"tab-{pane}"
             self._show_tabbed(pane)
         widget = self.query_one(f"#{pane}")
-        target = (
-            widget
-            if widget.focusable
-            else next((child for child in widget.query("*") if child.focusable), widget)
-        )
+        target = next((w for w in (widget, *widget.query("*")) if w.can_focus), widget)
+        if widget.loading:
+            # A covered pane cannot take the focus: it gets it when the lookup ends, and
+            # keys meanwhile go to the screen, not to the box the user left.
+            self._focus_before_loading = target
+            if self.focused is not None and self.focused is not target:
+                self.set_focus(None)
+            return
         self.call_after_refresh(target.focus)
 
     def action_focus_pane(self, pane: str) -> None:
         self.show_pane(pane)
+
+    @on(LookupInput.Left)
+    def _left_lookup(self, event: LookupInput.Left) -> None:
+        event.stop()
+        self.show_pane("metadata")
 
     def start(self) -> None:
         """Open the initial query, else the latest record of the history or the cache,
@@ -290,30 +302,70 @@ class MainScreen(Screen[None]):
         if self._binding_state() != before:
             # Profiled: each refresh recomposes the footer, half of a lookup's cost.
             self.refresh_bindings()
+        self._focus_record_after_submit()
         if message.provisional:
             return
-        if view.verdict is Verdict.FAILED:
+        self._error_query = None
+        self.query_one("#lookup-error", Static).display = False
+        if message.refreshed:  # one toast: what the refresh really did, and the verdict
+            toast = refresh_toast(view, offline=self.resolver.offline)
+            self.notify(toast.message, title=toast.title, severity=toast.severity, markup=False)  # type: ignore[arg-type]
+        elif view.verdict is Verdict.FAILED:
             self.notify(
                 failure_toast(view), title="Verification failed", severity="warning", markup=False
             )
-        elif message.refreshed:
-            self.notify(
-                f"{short_number(view)} fetched again and re-verified: "
-                f"{VERDICT_LABELS[view.verdict]}",
-                title="Refreshed",
-                markup=False,
-            )
+
+    def _focus_record_after_submit(self) -> None:
+        """After a lookup typed in the box, move to the record, unless the user has moved
+        the focus or typed on since Enter: then the focus and the keys stay theirs."""
+        submitted, self._submitted = self._submitted, None
+        box = self.query_one(LookupInput)
+        if submitted is not None and box.has_focus and box.value == submitted:
+            self.query_one(MetadataPane).focus()
 
     @on(LookupFailed)
     def _failed(self, message: LookupFailed) -> None:
         message.stop()
         self._fail(message.query, message.error)
 
-    def _fail(self, _query: str, error: BaseException) -> None:
+    def _fail(self, query: str, error: BaseException) -> None:
+        """A toast, and an error line under the lookup box that stays until the box is
+        edited; the failed query is put back in the box, selected, so typing replaces it.
+        With no record on screen yet, the paper pane says why too."""
         self._set_loading(False)
-        self.notify(error_message(error), title=error_title(error), severity="error", markup=False)
+        self._submitted = None
+        title, reason = error_title(error), error_message(error)
+        self.notify(reason, title=title, severity="error", markup=False)
+        box = self.query_one(LookupInput)
+        shown_query = clean_text(query, max_chars=200)
+        if query and (not box.has_focus or box.value.strip() == query.strip()):
+            self._error_query = query
+            box.value = query
+        else:
+            self._error_query = box.value
+        error_line = self.query_one("#lookup-error", Static)
+        what = f"{shown_query}: " if shown_query else ""
+        error_line.update(Content.assemble(("✗ ", "bold $error"), f"{title} — {what}{reason}"))
+        error_line.display = True
         if self.view is None:
-            self.query_one(LookupInput).focus()
+            self.query_one(MetadataPane).show_message(
+                Content.assemble(
+                    (f"Could not open {shown_query or 'the record'}", "bold $error"),
+                    "\n\n",
+                    f"{title}: {reason}",
+                    "\n\n",
+                    EMPTY,
+                )
+            )
+            box.focus()
+        if box.has_focus and box.value == query:
+            box.select_all()
+
+    @on(Input.Changed, "#lookup")
+    def _edited(self, event: Input.Changed) -> None:
+        if self._error_query is not None and event.value != self._error_query:
+            self._error_query = None
+            self.query_one("#lookup-error", Static).display = False
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
@@ -364,8 +416,8 @@ class MainScreen(Screen[None]):
                 return
             text = target
             box.value = target
+        self._submitted = box.value
         self.lookup(text)
-        self.query_one(MetadataPane).focus()
 
     # --- actions -------------------------------------------------------------------------
 
@@ -394,13 +446,6 @@ class MainScreen(Screen[None]):
     def action_refresh(self) -> None:
         if self.view is None:
             return
-        if self.resolver.offline:
-            self.notify(
-                "Offline: refreshing needs the network; re-verified the cached copy instead.",
-                title="Offline",
-                severity="warning",
-                markup=False,
-            )
         self.lookup(self.view.pith_id, refresh=True)
 
     def action_copy_number(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.binding import BindingType
+from textual.message import Message
 from textual.widgets import Input
 
 from pith_tui.tui.commands import bindings_for
@@ -43,6 +44,8 @@ class LookupInput(Input):
             return
         super().action_cursor_right(select)
 
+    class Left(Message):
+        """Esc: the user leaves the box; the screen gives the focus back to the record."""
+
     def action_leave(self) -> None:
-        """Esc: give the focus back to the record."""
-        self.screen.query_one("#metadata").focus()
+        self.post_message(self.Left())

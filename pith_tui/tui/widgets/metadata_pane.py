@@ -30,6 +30,10 @@ class MetadataPane(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield HangingList([Content(EMPTY)], id="metadata-body", label_width=10)
 
+    def show_message(self, message: Content) -> None:
+        """No record to show: say why (a failed start-up lookup)."""
+        self.query_one(HangingList).update([message])
+
     def show(self, view: RecordView, now: datetime, *, pending: bool = False) -> None:
         fields = metadata_fields(view, now, pending=pending)
         items: list[Item] = [fields["title"].stylize("bold")]
