@@ -5,10 +5,15 @@ focus kept while a slow lookup runs (a gated mock transport, no sleeps)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import httpx
+import pytest
 
+from pith_tui.cli import main as cli_main
+from pith_tui.cli.browse_cmd import browse_parser, chosen_theme
+from pith_tui.core.settings import save_theme, saved_theme
 from pith_tui.tui.app import PithApp
 from pith_tui.tui.widgets.hanging_list import HangingList
 from pith_tui.tui.widgets.lookup_input import LookupInput
@@ -204,3 +209,51 @@ async def test_a_lookup_from_the_box_moves_to_the_record_when_it_arrives(tmp_pat
         pith.gate.set()
         await settle(pilot)
         await wait_until(pilot, lambda: app.focused is not None and app.focused.id == "metadata")
+
+
+# --- the theme ---------------------------------------------------------------------------
+
+
+def test_an_unknown_theme_is_a_usage_error_listing_the_themes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = cli_main(["--theme", "nosuch", "--offline", LABEL_NOISE])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no theme 'nosuch'" in err and "textual-light" in err and "nord" in err
+
+
+async def test_a_theme_chosen_in_the_app_is_remembered(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    resolver = make_resolver(tmp_path, offline=True)
+    app = PithApp(resolver, initial_query=LABEL_NOISE, remember_theme=True, config_dir=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.theme = "nord"
+        await wait_until(pilot, lambda: saved_theme(config) == "nord")
+    args = browse_parser().parse_args(["--offline"])
+    assert chosen_theme(args) == "nord"  # PITH_TUI_CONFIG_DIR is tmp_path/config
+    assert chosen_theme(browse_parser().parse_args(["--theme", "dracula"])) == "dracula"
+
+
+async def test_a_theme_given_by_flag_is_remembered(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    resolver = make_resolver(tmp_path, offline=True)
+    app = PithApp(
+        resolver, initial_query=LABEL_NOISE, theme="gruvbox", remember_theme=True, config_dir=config
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.theme == "gruvbox"
+        await wait_until(pilot, lambda: saved_theme(config) == "gruvbox")
+
+
+def test_a_broken_settings_file_is_no_settings(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.mkdir(exist_ok=True)
+    (config / "settings.json").write_text("{not json")
+    assert saved_theme(config) is None
+    (config / "settings.json").write_text('{"theme": "nosuch"}')
+    assert chosen_theme(browse_parser().parse_args([])) is None  # unknown: the default
+    save_theme("nord", config)
+    assert json.loads((config / "settings.json").read_text()) == {"theme": "nord"}

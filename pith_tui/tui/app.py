@@ -6,6 +6,7 @@ PithApp(session.resolver, initial_query=..., theme=..., notices=session.notices)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App
@@ -14,6 +15,7 @@ from textual.screen import Screen
 
 from pith_tui.core.resolver import Resolver
 from pith_tui.core.sanitize import clean_text
+from pith_tui.core.settings import save_theme
 from pith_tui.tui.commands import bindings_for
 from pith_tui.tui.palette import PithCommands
 from pith_tui.tui.screens.help_screen import HelpScreen
@@ -35,8 +37,15 @@ class PithApp(App[None]):
         initial_query: str | None = None,
         theme: str | None = None,
         notices: Sequence[str] = (),
+        remember_theme: bool = False,
+        config_dir: Path | None = None,
     ) -> None:
+        """`remember_theme`: save the theme chosen (flag or palette) in the config dir
+        (`config_dir`, else the user's), for the next start."""
         super().__init__()
+        self._remember_theme = remember_theme
+        self._config_dir = config_dir
+        self._theme_given = bool(theme)
         self.resolver = resolver
         self.initial_query = initial_query
         self.notices = tuple(notices)
@@ -59,10 +68,28 @@ class PithApp(App[None]):
         return self._main
 
     def on_mount(self) -> None:
+        if self._remember_theme:
+            if self._theme_given:
+                self.save_theme()
+            self.theme_changed_signal.subscribe(self, lambda _theme: self.save_theme())
         for notice in self.notices:
             self.notify(clean_text(notice), title="pith-tui", severity="warning", markup=False)
         if self._theme_error:
             self.notify(self._theme_error, title="Theme", severity="error", markup=False)
+
+    def save_theme(self) -> None:
+        """Remember the theme in use; a config dir that cannot be written is said once."""
+        try:
+            save_theme(self.theme, self._config_dir)
+        except OSError as exc:
+            if self._remember_theme:
+                self._remember_theme = False
+                self.notify(
+                    f"The theme cannot be remembered: {clean_text(str(exc), max_chars=200)}",
+                    title="Theme",
+                    severity="warning",
+                    markup=False,
+                )
 
     # --- actions available everywhere ----------------------------------------------------
 
