@@ -7,6 +7,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -639,18 +640,46 @@ async def test_a_stale_record_shows_at_once_then_revalidates(tmp_path: Path) -> 
 async def test_suggester_completes_ids_and_finds_titles(tmp_path: Path) -> None:
     resolver = make_resolver(tmp_path)
     suggester = LookupSuggester(resolver.cache)
-    assert await suggester.get_suggestion("2106") == "2106.06530"
-    assert await suggester.get_suggestion("pith:4k6g") == "pith:4K6GSOJW"
-    assert await suggester.get_suggestion("10.48550/arxiv.1611") == "10.48550/arXiv.1611.01838"
-    title = await suggester.get_suggestion("label noise")
-    assert title is not None and title.startswith("label noise  → 2106.06530  Label Noise SGD")
-    assert suggester.target_for(title) == "2106.06530"
-    assert await suggester.get_suggestion("zzzz nothing") is None
+
+    def first(typed: str) -> str | None:
+        found = suggester.matches(typed)
+        return found[0].target if found else None
+
+    assert first("2106") == "2106.06530"
+    assert suggester.matches("2106")[0].title == LABEL_NOISE_TITLE
+    assert first("pith:4k6g") == "pith:4K6GSOJW"
+    assert first("10.48550/arxiv.1611") == "10.48550/arXiv.1611.01838"
+    titles = suggester.matches("label noise")
+    assert [(s.target, s.kind) for s in titles] == [("2106.06530", "title")]
+    assert suggester.matches("zzzz nothing") == []
     resolver.cache.add_history("hep-th/9901001", None)
-    assert await suggester.get_suggestion("hep-th/99") == "hep-th/9901001"
+    assert first("hep-th/99") == "hep-th/9901001"
+    several = suggester.matches("pith:")  # every cached record has a short id
+    assert len({s.target for s in several}) >= 4
 
 
-async def test_enter_on_a_title_suggestion_opens_that_record(tmp_path: Path) -> None:
+async def test_the_dropdown_lists_matches_and_enter_opens_the_chosen_one(tmp_path: Path) -> None:
+    app = PithApp(make_resolver(tmp_path, pith=FakePith()), initial_query=SHARP_MINIMA)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        box = main_of(app).query_one(LookupInput)
+        box.value = ""
+        await type_text(pilot, "pith:")
+        await wait_until(pilot, lambda: len(box.suggestions.suggestions) >= 4)
+        assert box.suggestions.display
+        targets = [s.target for s in box.suggestions.suggestions]
+        await pilot.press("down", "down")
+        assert box.suggestions.chosen is not None
+        assert box.suggestions.chosen.target == targets[1]
+        assert box.has_focus and box.value == "pith:"  # the box keeps the focus
+        await pilot.press("enter")
+        await settle(pilot)
+        assert main_of(app).view.pith_id.startswith(targets[1].removeprefix("pith:"))
+        assert not box.suggestions.display
+
+
+async def test_enter_on_a_title_match_opens_that_record(tmp_path: Path) -> None:
     app = PithApp(make_resolver(tmp_path, pith=FakePith()), initial_query=SHARP_MINIMA)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -658,12 +687,38 @@ async def test_enter_on_a_title_suggestion_opens_that_record(tmp_path: Path) -> 
         box = main_of(app).query_one(LookupInput)
         box.value = ""
         await type_text(pilot, "label noise")
-        await settle(pilot)
-        assert box.suggestion.endswith("Label Noise SGD Provably Prefers Flat Global Minimizers")
-        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(box.suggestions.suggestions))
+        assert LABEL_NOISE_TITLE in screen_text(app)  # id and title in the dropdown
+        await pilot.press("enter")  # not an id: the first match
         await settle(pilot)
         assert main_of(app).view.pith_id == LABEL_NOISE_ID
         assert box.value == LABEL_NOISE
+
+
+async def test_suggestions_are_looked_up_off_the_event_loop_and_esc_closes_them(
+    tmp_path: Path,
+) -> None:
+    app = PithApp(make_resolver(tmp_path, pith=FakePith()), initial_query=SHARP_MINIMA)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        box = main_of(app).query_one(LookupInput)
+        threads: list[str] = []
+        original = box._lookup_suggester.matches
+
+        def spy(value: str, limit: int = 8) -> Any:
+            threads.append(threading.current_thread().name)
+            return original(value, limit)
+
+        box._lookup_suggester.matches = spy  # type: ignore[method-assign]
+        await pilot.press("slash")
+        box.value = ""
+        await type_text(pilot, "2106")
+        await wait_until(pilot, lambda: box.suggestions.display)
+        assert threads and threading.main_thread().name not in threads
+        await pilot.press("escape")
+        assert not box.suggestions.display and box.has_focus
+        await pilot.press("escape")
+        assert not box.has_focus
 
 
 # --- start-up options --------------------------------------------------------------------

@@ -95,9 +95,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("4", "focus_pane('timeline')", "Timeline", "Focus the event timeline (its tab on a small terminal).", "record", show=False),
     Command("5", "focus_pane('citations')", "Cited by", "Focus the cited-by pane (its tab on a small terminal).", "record", show=False),
     # The lookup box
-    Command("enter", "submit", "Look up", "Look up what you typed, or the record the grey suggestion names.", "lookup", bound_here=False),
-    Command("right", "cursor_right", "Accept", "Accept the grey suggestion (ids and titles from the cache and history).", "lookup", show=False, bound_here=False),
-    Command("escape", "leave", "Leave", "Leave the lookup box.", "lookup"),
+    Command("enter", "submit", "Look up", "Look up what you typed, or the highlighted suggestion.", "lookup", bound_here=False),
+    Command("down", "next_suggestion", "Next suggestion", "Highlight the next record in the suggestions under the box (ids and titles from the cache and history).", "lookup", show=False),
+    Command("up", "previous_suggestion", "Previous suggestion", "Highlight the previous suggestion.", "lookup", show=False),
+    Command("escape", "leave", "Leave", "Close the suggestions, or leave the lookup box.", "lookup"),
     # The check badges
     Command("left", "previous_chip", "Previous check", "Show the check of the badge to the left.", "chips", show=False),
     Command("right", "next_chip", "Next check", "Show the check of the badge to the right.", "chips", show=False),

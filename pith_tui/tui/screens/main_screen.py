@@ -24,7 +24,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Header, Input, Static, Tab, Tabs
+from textual.widgets import Header, Input, OptionList, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from pith_tui.core.errors import NotCachedError, PithError, QueryError
@@ -50,6 +50,7 @@ from pith_tui.tui.widgets.citations_pane import CitationsPane
 from pith_tui.tui.widgets.footer import PithFooter
 from pith_tui.tui.widgets.lookup_input import LookupInput
 from pith_tui.tui.widgets.metadata_pane import EMPTY, MetadataPane
+from pith_tui.tui.widgets.suggestion_list import SuggestionList
 from pith_tui.tui.widgets.timeline_pane import TimelinePane
 from pith_tui.tui.widgets.verification_pane import VerificationPane
 
@@ -108,8 +109,10 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield LookupInput(self._suggester, id="lookup")
+        suggestions = SuggestionList(id="suggestions")
+        yield LookupInput(self._suggester, suggestions, id="lookup")
         yield Static("", id="lookup-error", markup=False)
+        yield suggestions
         with Container(id="panes", classes="-tabs"):
             yield MetadataPane(id="metadata")
             yield VerificationPane(id="verification")
@@ -407,17 +410,26 @@ class MainScreen(Screen[None]):
         text = event.value.strip()
         if not text:
             return
+        target = box.chosen_target()
+        box.suggestions.hide()
+        if target is not None:
+            text = target
+            box.value = target
         try:
             parse_query(text)
         except QueryError as exc:
-            target = box.suggested_target()
-            if target is None:
-                self._fail(text, exc)
-                return
-            text = target
-            box.value = target
+            self._fail(text, exc)
+            return
         self._submitted = box.value
         self.lookup(text)
+
+    @on(OptionList.OptionSelected, "#suggestions")
+    async def _suggestion_clicked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        box = self.query_one(LookupInput)
+        box.suggestions.highlighted = event.option_index
+        box.focus()
+        await box.action_submit()
 
     # --- actions -------------------------------------------------------------------------
 
