@@ -98,7 +98,7 @@ class MainScreen(Screen[None]):
         self._suggester = LookupSuggester(resolver.cache)
         self._loading_timer: Timer | None = None
         self._focus_before_loading: Widget | None = None
-        self._submitted: str | None = None  # the box's text at Enter, until the answer
+        self._submitted_text: str | None = None  # the box's text at Enter, until the answer
         self._error_query: str | None = None  # the box's text when the error line was set
 
     @property
@@ -321,7 +321,7 @@ class MainScreen(Screen[None]):
     def _focus_record_after_submit(self) -> None:
         """After a lookup typed in the box, move to the record, unless the user has moved
         the focus or typed on since Enter: then the focus and the keys stay theirs."""
-        submitted, self._submitted = self._submitted, None
+        submitted, self._submitted_text = self._submitted_text, None
         box = self.query_one(LookupInput)
         if submitted is not None and box.has_focus and box.value == submitted:
             self.query_one(MetadataPane).focus()
@@ -336,7 +336,7 @@ class MainScreen(Screen[None]):
         edited; the failed query is put back in the box, selected, so typing replaces it.
         With no record on screen yet, the paper pane says why too."""
         self._set_loading(False)
-        self._submitted = None
+        self._submitted_text = None
         title, reason = error_title(error), error_message(error)
         self.notify(reason, title=title, severity="error", markup=False)
         box = self.query_one(LookupInput)
@@ -420,7 +420,7 @@ class MainScreen(Screen[None]):
         except QueryError as exc:
             self._fail(text, exc)
             return
-        self._submitted = box.value
+        self._submitted_text = box.value
         self.lookup(text)
 
     @on(OptionList.OptionSelected, "#suggestions")

@@ -48,9 +48,9 @@ class LookupInput(Input):
         chosen = self.suggestions.chosen
         if chosen is not None:
             return chosen.target
-        if self.suggestions.display and self.suggestions.suggestions:
-            if not is_query(self.value.strip()):
-                return self.suggestions.suggestions[0].target
+        shown = self.suggestions.display and self.suggestions.suggestions
+        if shown and not is_query(self.value.strip()):
+            return self.suggestions.suggestions[0].target
         return None
 
     @on(Input.Changed)
