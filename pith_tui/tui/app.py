@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
+from textual import on
 from textual.app import App
 from textual.binding import BindingType
 from textual.screen import Screen
@@ -17,6 +18,7 @@ from pith_tui.core.resolver import Resolver
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.settings import save_theme
 from pith_tui.tui.commands import bindings_for
+from pith_tui.tui.messages import OpenRecord, ShowCache
 from pith_tui.tui.palette import PithCommands
 from pith_tui.tui.screens.help_screen import HelpScreen
 from pith_tui.tui.screens.main_screen import MainScreen
@@ -110,8 +112,20 @@ class PithApp(App[None]):
         if pith_id:
             self.open_record(pith_id)
 
-    def open_record(self, query: str) -> None:
+    def open_record(self, query: str, *, fill: bool = False) -> None:
         """Back to the main screen, and look `query` up (a Pith id opens from the cache)."""
         while self.screen is not self._main and len(self.screen_stack) > 1:
             self.pop_screen()
-        self._main.lookup(query)
+        self._main.lookup(query, fill=fill)
+
+    # --- what screens ask for (they post messages; the App routes them) -------------------
+
+    @on(OpenRecord)
+    def _open_record(self, message: OpenRecord) -> None:
+        message.stop()
+        self.open_record(message.query, fill=message.fill)
+
+    @on(ShowCache)
+    def _show_cache(self, message: ShowCache) -> None:
+        message.stop()
+        self.action_cache()

@@ -41,3 +41,17 @@ class LookupFailed(Message):
         super().__init__()
         self.query = query
         self.error = error
+
+
+class OpenRecord(Message):
+    """Any screen or pane asks to open a record: the App goes back to the main screen and
+    looks `query` up there (`fill`: also put it in the lookup box)."""
+
+    def __init__(self, query: str, *, fill: bool = True) -> None:
+        super().__init__()
+        self.query = query
+        self.fill = fill
+
+
+class ShowCache(Message):
+    """Any screen asks for the cache review; the App opens it."""

@@ -14,7 +14,7 @@ an unexpected worker error becomes one error toast, never a silent dead pane.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -35,7 +35,7 @@ from pith_tui.core.urls import page_url
 from pith_tui.core.view import RecordView
 from pith_tui.core.vocab import Verdict
 from pith_tui.tui.commands import bindings_for
-from pith_tui.tui.messages import LookupFailed, RecordLoaded
+from pith_tui.tui.messages import LookupFailed, RecordLoaded, ShowCache
 from pith_tui.tui.present import (
     error_message,
     error_title,
@@ -53,9 +53,6 @@ from pith_tui.tui.widgets.metadata_pane import EMPTY, MetadataPane
 from pith_tui.tui.widgets.suggestion_list import SuggestionList
 from pith_tui.tui.widgets.timeline_pane import TimelinePane
 from pith_tui.tui.widgets.verification_pane import VerificationPane
-
-if TYPE_CHECKING:
-    from pith_tui.tui.app import PithApp
 
 # (widget id, title) of each pane, in the order of the keys 1-5 that focus them.
 PANES: tuple[tuple[str, str], ...] = (
@@ -100,10 +97,6 @@ class MainScreen(Screen[None]):
         self._focus_before_loading: Widget | None = None
         self._submitted_text: str | None = None  # the box's text at Enter, until the answer
         self._error_query: str | None = None  # the box's text when the error line was set
-
-    @property
-    def pith_app(self) -> PithApp:
-        return self.app  # type: ignore[return-value]
 
     # --- layout --------------------------------------------------------------------------
 
@@ -202,7 +195,7 @@ class MainScreen(Screen[None]):
         if recent is not None:
             self.open_id(recent)
         else:
-            self.pith_app.action_cache()
+            self.post_message(ShowCache())
 
     # --- lookups -------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from pith_tui.core.model import Alias
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.view import RecordView
 from pith_tui.tui.commands import bindings_for
+from pith_tui.tui.messages import OpenRecord
 from pith_tui.tui.present import iso_time
 from pith_tui.tui.tables import fill_table
 
@@ -73,4 +74,4 @@ class AliasesPane(Vertical):
                 markup=False,
             )
             return
-        self.screen.lookup(clean_text(alias.value), fill=True)  # type: ignore[attr-defined]
+        self.post_message(OpenRecord(clean_text(alias.value)))

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static
 from pith_tui.core.model import Citation
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.view import RecordView
+from pith_tui.tui.messages import OpenRecord
 from pith_tui.tui.tables import fill_table
 
 COLUMNS = (("arXiv id", 20), ("Title", 200))
@@ -56,4 +57,4 @@ class CitationsPane(Vertical):
         if not arxiv_id:
             self.notify("This citation names no arXiv id.", title="Cited by", markup=False)
             return
-        self.screen.lookup(arxiv_id, fill=True)  # type: ignore[attr-defined]
+        self.post_message(OpenRecord(arxiv_id))
