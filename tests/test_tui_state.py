@@ -13,6 +13,7 @@ import pytest
 
 from pith_tui.cli import main as cli_main
 from pith_tui.cli.browse_cmd import browse_parser, chosen_theme
+from pith_tui.core.keys import PinnedKey
 from pith_tui.core.settings import save_theme, saved_theme
 from pith_tui.tui.app import PithApp
 from pith_tui.tui.widgets.hanging_list import HangingList
@@ -20,6 +21,7 @@ from pith_tui.tui.widgets.lookup_input import LookupInput
 from tests.tui_support import (
     LABEL_NOISE,
     LABEL_NOISE_ID,
+    LARGE_BATCH,
     SHARP_MINIMA,
     FakePith,
     make_resolver,
@@ -257,3 +259,25 @@ def test_a_broken_settings_file_is_no_settings(tmp_path: Path) -> None:
     assert chosen_theme(browse_parser().parse_args([])) is None  # unknown: the default
     save_theme("nord", config)
     assert json.loads((config / "settings.json").read_text()) == {"theme": "nord"}
+
+
+async def test_a_lookup_from_the_cache_verifies_each_signature_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cached copy is verified off the event loop and not again on it."""
+    checks: list[str] = []
+    verify_key = PinnedKey.verify
+
+    def counting(self: PinnedKey, message: bytes, signature_b64: str) -> bool:
+        checks.append(signature_b64)
+        return verify_key(self, message, signature_b64)
+
+    app = PithApp(make_resolver(tmp_path, offline=True), initial_query=LABEL_NOISE)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(PinnedKey, "verify", counting)
+        app.main_screen.lookup(LARGE_BATCH)
+        await settle(pilot)
+        assert app.main_screen.view.arxiv_id == LARGE_BATCH
+        # The bundle: its receipt, its two events, its bundle signature; each once.
+        assert len(checks) == 4 and len(set(checks)) == 4

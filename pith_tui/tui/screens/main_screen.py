@@ -133,8 +133,9 @@ class MainScreen(Screen[None]):
         if grid:
             # Aliases and cited-by are short lists: they get what a typical record needs
             # and the paper, verification and timeline take the rest.
-            row = max(7, min(12, (height - 9) // 4))
-            panes.styles.grid_rows = f"1fr {row} {row}"
+            aliases = max(8, min(12, (height - 9) // 3))
+            citations = max(6, min(12, (height - 9) // 5))
+            panes.styles.grid_rows = f"1fr {aliases} {citations}"
         else:
             panes.styles.grid_rows = "3fr 2 2fr"
 
@@ -238,20 +239,23 @@ class MainScreen(Screen[None]):
             self.post_message(LookupFailed(text, exc))
             return
         shown_early = False
-        if not refresh and not self.resolver.offline:
+        cached = None
+        if not refresh:
             try:
-                # Reading and re-verifying the cached copy is blocking work: off the UI loop.
+                # Reading and re-verifying the cached copy is blocking work: off the UI
+                # loop, once; `resolve` gets the view and does not verify it again.
                 cached = await asyncio.to_thread(self.resolver.cached_view, query)
             except PithError:
                 cached = None
             if cached is not None and cached.source in SHOW_FIRST_SOURCES:
-                # Stale: show the cache at once, then ask the network.
-                self.post_message(RecordLoaded(cached, text, provisional=True))
-                shown_early = True
-        if not shown_early:
+                if not self.resolver.offline:
+                    # Stale: show the cache at once, then ask the network.
+                    self.post_message(RecordLoaded(cached, text, provisional=True))
+                    shown_early = True
+        if not shown_early and cached is None:
             self._loading_soon()
         try:
-            view = await self.resolver.resolve(query, refresh=refresh)
+            view = await self.resolver.resolve(query, refresh=refresh, known=cached)
         except PithError as exc:
             self.post_message(LookupFailed(text, exc))
             return

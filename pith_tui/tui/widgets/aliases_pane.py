@@ -21,7 +21,7 @@ from pith_tui.tui.present import iso_time
 from pith_tui.tui.tables import fill_table
 
 LOOKUP_KINDS = ("arxiv", "arxiv_version", "doi")
-COLUMNS = (("Kind", 20), ("Value", 80), ("Created", 20), ("Checked", 50))
+COLUMNS = (("Kind", 14), ("Value", 40), ("Created", 19), ("Checked", 34))
 
 
 class AliasesPane(Vertical):

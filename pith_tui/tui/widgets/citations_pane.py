@@ -14,7 +14,7 @@ from pith_tui.core.view import RecordView
 from pith_tui.tui.messages import OpenRecord
 from pith_tui.tui.tables import fill_table
 
-COLUMNS = (("arXiv id", 20), ("Title", 200))
+COLUMNS = (("arXiv id", 16), ("Title", 120))
 
 
 class CitationsPane(Vertical):

@@ -19,7 +19,7 @@ from pith_tui.tui.tables import fill_table
 from pith_tui.tui.widgets.hanging_list import HangingList
 
 NARROW_WIDTH = 110  # below this many columns the payload goes under the list, not beside it
-COLUMNS = (("#", 4), ("Time", 20), ("Type", 24), ("Target", 12), ("Signer key", 24), ("Check", 16))
+COLUMNS = (("#", 3), ("Time", 19), ("Type", 20), ("Target", 10), ("Signer key", 18), ("Check", 13))
 NO_EVENTS = "This record carries no events. Bundles carry the signed event log."
 
 
