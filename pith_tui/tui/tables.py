@@ -28,7 +28,9 @@ def fill_table(
     else:
         table.clear()
     for row in rows:
-        table.add_row(*(_fitted(cell, width) for cell, (_l, width) in zip(row, columns)))
+        table.add_row(
+            *(_fitted(cell, width) for cell, (_l, width) in zip(row, columns, strict=True))
+        )
     if rows and 0 < cursor_row < len(rows):
         table.move_cursor(row=cursor_row)
 

@@ -247,11 +247,11 @@ class MainScreen(Screen[None]):
                 cached = await asyncio.to_thread(self.resolver.cached_view, query)
             except PithError:
                 cached = None
-            if cached is not None and cached.source in SHOW_FIRST_SOURCES:
-                if not self.resolver.offline:
-                    # Stale: show the cache at once, then ask the network.
-                    self.post_message(RecordLoaded(cached, text, provisional=True))
-                    shown_early = True
+            stale = cached is not None and cached.source in SHOW_FIRST_SOURCES
+            if stale and cached is not None and not self.resolver.offline:
+                # Stale: show the cache at once, then ask the network.
+                self.post_message(RecordLoaded(cached, text, provisional=True))
+                shown_early = True
         if not shown_early and cached is None:
             self._loading_soon()
         try:
