@@ -71,6 +71,17 @@ LOADING_DELAY = 0.15  # seconds before a running lookup shows the loading indica
 NEEDS_RECORD = frozenset({"refresh", "copy_number", "open_page", "raw_json"})
 
 
+def pane_layout(width: int, height: int) -> tuple[str, str]:
+    """(the panes' class, their grid rows) for a screen of this size."""
+    if width >= GRID_MIN_SIZE[0] and height >= GRID_MIN_SIZE[1]:
+        # Aliases and cited-by are short lists: they get what a typical record needs and
+        # the paper, verification and timeline take the rest.
+        aliases = max(8, min(12, (height - 9) // 3))
+        citations = max(6, min(12, (height - 9) // 5))
+        return "-grid", f"1fr {aliases} {citations}"
+    return "-tabs", "3fr 2 2fr"
+
+
 def pane_title(pane: str) -> str:
     """ "3 Aliases": the key that focuses the pane, then its name."""
     for index, (name, title) in enumerate(PANES, start=1):
@@ -95,6 +106,7 @@ class MainScreen(Screen[None]):
         self._suggester = LookupSuggester(resolver.cache)
         self._loading_timer: Timer | None = None
         self._focus_before_loading: Widget | None = None
+        self._grid_rows = ""
         self._submitted_text: str | None = None  # the box's text at Enter, until the answer
         self._error_query: str | None = None  # the box's text when the error line was set
 
@@ -106,7 +118,10 @@ class MainScreen(Screen[None]):
         yield LookupInput(self._suggester, suggestions, id="lookup")
         yield Static("", id="lookup-error", markup=False)
         yield suggestions
-        with Container(id="panes", classes="-tabs"):
+        layout_class, rows = pane_layout(*self.app.size)  # right from the first frame
+        panes = Container(id="panes", classes=layout_class)
+        panes.styles.grid_rows = self._grid_rows = rows
+        with panes:
             yield MetadataPane(id="metadata")
             yield VerificationPane(id="verification")
             yield Tabs(
@@ -125,19 +140,14 @@ class MainScreen(Screen[None]):
         self.start()
 
     def on_resize(self) -> None:
-        width, height = self.size
-        grid = width >= GRID_MIN_SIZE[0] and height >= GRID_MIN_SIZE[1]
+        layout_class, rows = pane_layout(*self.size)
         panes = self.query_one("#panes")
-        panes.set_class(grid, "-grid")
-        panes.set_class(not grid, "-tabs")
-        if grid:
-            # Aliases and cited-by are short lists: they get what a typical record needs
-            # and the paper, verification and timeline take the rest.
-            aliases = max(8, min(12, (height - 9) // 3))
-            citations = max(6, min(12, (height - 9) // 5))
-            panes.styles.grid_rows = f"1fr {aliases} {citations}"
-        else:
-            panes.styles.grid_rows = "3fr 2 2fr"
+        if not panes.has_class(layout_class):  # a class change restyles every pane: rare
+            panes.set_class(layout_class == "-grid", "-grid")
+            panes.set_class(layout_class == "-tabs", "-tabs")
+        if self._grid_rows != rows:
+            self._grid_rows = rows
+            panes.styles.grid_rows = rows
 
     @property
     def grid_layout(self) -> bool:
@@ -182,7 +192,11 @@ class MainScreen(Screen[None]):
         """Open the initial query, else the latest record of the history or the cache,
         else the cache review screen."""
         if self.initial_query:
-            self.lookup(self.initial_query, fill=True)
+            self.query_one(LookupInput).value = self.initial_query
+            known = self._cached_at_start(self.initial_query)
+            if known is not None:
+                self.show(known)  # on the first frame; the lookup below completes it
+            self._lookup(self.initial_query, known=known)
             return
         cache = self.resolver.cache
         try:
@@ -194,9 +208,27 @@ class MainScreen(Screen[None]):
             self._fail("", exc)
             recent = None
         if recent is not None:
-            self.open_id(recent)
+            try:
+                view = self.resolver.load_cached(recent)
+            except PithError:
+                self.open_id(recent)  # says why, from the worker
+            else:
+                self.show(view)  # on the first frame
+                self.post_message(RecordLoaded(view, recent))
         else:
             self.post_message(ShowCache())
+
+    def _cached_at_start(self, text: str) -> RecordView | None:
+        """The initial query's cached view, read before the first frame (a few ms of
+        verification; the loop has nothing else to do yet); None when it is not cached,
+        stale (the network is asked first) or not an identifier."""
+        try:
+            view = self.resolver.cached_view(parse_query(text))
+        except PithError:
+            return None
+        if view is None or (view.source in SHOW_FIRST_SOURCES and not self.resolver.offline):
+            return None
+        return view
 
     # --- lookups -------------------------------------------------------------------------
 
@@ -232,15 +264,17 @@ class MainScreen(Screen[None]):
             self._loading_timer = self.set_timer(LOADING_DELAY, lambda: self._set_loading(True))
 
     @work(exclusive=True, group="lookup", exit_on_error=False)
-    async def _lookup(self, text: str, *, refresh: bool = False) -> None:
+    async def _lookup(
+        self, text: str, *, refresh: bool = False, known: RecordView | None = None
+    ) -> None:
         try:
             query = parse_query(text)
         except QueryError as exc:
             self.post_message(LookupFailed(text, exc))
             return
         shown_early = False
-        cached = None
-        if not refresh:
+        cached = known
+        if not refresh and cached is None:
             try:
                 # Reading and re-verifying the cached copy is blocking work: off the UI
                 # loop, once; `resolve` gets the view and does not verify it again.
@@ -291,7 +325,8 @@ class MainScreen(Screen[None]):
         before = self._binding_state()
         self._set_loading(False)
         view = message.view
-        self.show(view, pending=message.provisional)
+        if view is not self.view:  # the start-up record is already on screen
+            self.show(view, pending=message.provisional)
         box = self.query_one(LookupInput)
         if not box.has_focus:
             box.value = message.query if message.query != view.pith_id else short_number(view)
