@@ -197,6 +197,32 @@ async def run(cache_dir: Path, lookups: int, typed: int, offline: bool) -> dict[
     }
 
 
+async def bare_echoes(keys: int) -> list[float]:
+    """The same-run baseline for key -> echo: a bare Textual app with one `Input`, the
+    same keys sent the same way, 80 ms apart."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Input
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Input()
+
+    app = Bare()
+    times: list[float] = []
+    text = ("2406.00123 pith:ABCDEFGH " * (keys // 25 + 1))[:keys]
+    async with app.run_test(size=(120, 40)) as pilot:
+        box = app.query_one(Input)
+        box.focus()
+        await pilot.pause()
+        for index, char in enumerate(text):
+            started = time.perf_counter()
+            c.send_key(app, char)
+            await c.until(lambda e=index: box.value == text[: e + 1])
+            times.append(await c.next_frame(app.screen) - started)
+            await asyncio.sleep(max(0.0, 0.08 - (time.perf_counter() - started)))
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lookups", type=int, default=300, help="pasted lookups")
@@ -236,6 +262,10 @@ def main() -> None:
             f"typed query, each key -> letter painted (keys 80 ms apart): {c.summary_ms(result['echoes'])}"
         )  # type: ignore[arg-type]
         print(f"typed query, Enter -> panes settled: {c.summary_ms(result['typed'])}")  # type: ignore[arg-type]
+        bare = asyncio.run(bare_echoes(200))
+        print(
+            f"same run, bare Textual app with one Input, key -> letter painted: {c.summary_ms(bare)}"
+        )
         print(f"network requests attempted: {result['requests']} (must be 0)")
         print(f"load average after: {c.load_average()}")
     finally:

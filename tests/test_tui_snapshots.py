@@ -28,6 +28,7 @@ from tests.tui_support import (
     make_resolver,
     settle,
     tamper_label_noise,
+    wait_until,
 )
 
 Compare = Callable[..., bool]
@@ -166,3 +167,55 @@ def test_raw_json_search(snap_compare: Compare, tmp_path: Path) -> None:
 def test_ansi_dark_theme(snap_compare: Compare, tmp_path: Path) -> None:
     app = online(tmp_path, LABEL_NOISE, theme="ansi-dark")
     assert snap_compare(app, terminal_size=WIDE, run_before=run())
+
+
+# --- the layout at three sizes, and the states issue 12 added -----------------------------
+
+HUGE = (200, 60)
+
+
+def test_bundle_200x60(snap_compare: Compare, tmp_path: Path) -> None:
+    app = online(tmp_path, LARGE_BATCH_ID)
+    assert snap_compare(app, terminal_size=HUGE, run_before=run())
+
+
+def test_bundle_80x24(snap_compare: Compare, tmp_path: Path) -> None:
+    app = online(tmp_path, LARGE_BATCH_ID)
+    assert snap_compare(app, terminal_size=NARROW, run_before=run())
+
+
+def test_failed_200x60(snap_compare: Compare, tmp_path: Path) -> None:
+    assert snap_compare(tampered(tmp_path), terminal_size=HUGE, run_before=run())
+
+
+def test_chip_detail(snap_compare: Compare, tmp_path: Path) -> None:
+    async def chips(pilot: Pilot[Any]) -> None:
+        await pilot.press("2", "right", "right")
+
+    app = online(tmp_path, LARGE_BATCH_ID)
+    assert snap_compare(app, terminal_size=WIDE, run_before=run(chips))
+
+
+def test_light_theme_badges(snap_compare: Compare, tmp_path: Path) -> None:
+    app = PithApp(tampered(tmp_path).resolver, initial_query=LABEL_NOISE, theme="textual-light")
+    assert snap_compare(app, terminal_size=WIDE, run_before=run())
+
+
+def test_lookup_error_line(snap_compare: Compare, tmp_path: Path) -> None:
+    async def fail(pilot: Pilot[Any]) -> None:
+        await pilot.press("slash", *"2401.99999", "enter")
+        await settle(pilot)
+        pilot.app.clear_notifications()  # the toast fades; the line under the box stays
+
+    app = PithApp(make_resolver(tmp_path, pith=FakePith()), initial_query=LABEL_NOISE)
+    assert snap_compare(app, terminal_size=WIDE, run_before=run(fail))
+
+
+def test_lookup_suggestions(snap_compare: Compare, tmp_path: Path) -> None:
+    async def type_(pilot: Pilot[Any]) -> None:
+        await pilot.press("slash", *"pith:")
+        await wait_until(pilot, lambda: bool(pilot.app.screen.query_one("#suggestions").display))
+        await pilot.press("down")
+
+    app = PithApp(make_resolver(tmp_path, pith=FakePith()), initial_query=LABEL_NOISE)
+    assert snap_compare(app, terminal_size=WIDE, run_before=run(type_))

@@ -32,6 +32,7 @@ class Suggestion:
     target: str  # what is looked up (and put in the box)
     title: str  # the record's title, sanitized ("" when unknown)
     kind: str  # "id" (a completion of what was typed) or "title" (a title/author match)
+    pith_id: str | None = None  # the record, when known: one suggestion per record
 
 
 def id_forms(pith_id: str | None, arxiv_id: str | None, pith_number: str | None) -> list[str]:
@@ -66,7 +67,7 @@ class LookupSuggester:
             return []  # a broken cache must not break typing
         unique: dict[str, Suggestion] = {}
         for suggestion in found:
-            unique.setdefault(suggestion.target.casefold(), suggestion)
+            unique.setdefault(suggestion.pith_id or suggestion.target.casefold(), suggestion)
         return list(unique.values())[:limit]
 
     # --- id completions --------------------------------------------------------------
@@ -94,7 +95,7 @@ class LookupSuggester:
                 continue
             if candidate.casefold().startswith(folded) and is_query(candidate):
                 records.add(key)
-                yield Suggestion(candidate, clean_text(title, max_chars=120), "id")
+                yield Suggestion(candidate, clean_text(title, max_chars=120), "id", pith_id)
 
     # --- title and author matches ----------------------------------------------------
 
@@ -105,7 +106,7 @@ class LookupSuggester:
             target = _target(entry)
             if target is not None:
                 title = clean_text(entry.title, max_chars=120) or clean_text(entry.pith_number)
-                found.append(Suggestion(target, title, "title"))
+                found.append(Suggestion(target, title, "title", entry.pith_id))
         return found
 
 
