@@ -47,7 +47,7 @@ async def shoot(
     name: str,
     query: str,
     *,
-    size: tuple[int, int] = (120, 36),
+    size: tuple[int, int] = (120, 40),
     keys: Sequence[str] = (),
     tab: str | None = None,
     tampered: bool = False,
@@ -79,6 +79,8 @@ async def main() -> None:
     shots = [
         await shoot("main-record-2106.06530", "2106.06530"),
         await shoot("main-bundle-1812.00542", "pith:TJ77MKGI"),
+        await shoot("main-bundle-80x24", "pith:TJ77MKGI", size=(80, 24)),
+        await shoot("main-bundle-200x60", "pith:TJ77MKGI", size=(200, 60)),
         await shoot("failed-tampered-2106.06530", "2106.06530", tampered=True),
         await shoot("help", "2106.06530", keys=["question_mark"]),
         await shoot("timeline-1812.00542", "pith:TJ77MKGI", tab="timeline", keys=["down"]),
