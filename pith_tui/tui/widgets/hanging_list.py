@@ -36,9 +36,11 @@ class HangingList(Widget):
         super().__init__(id=id, classes=classes)
         self.items: tuple[Item, ...] = tuple(items)
         self.label_width = label_width
+        self._wrapped: tuple[int, list[Content]] | None = None  # (width, lines)
 
     def update(self, items: Sequence[Item]) -> None:
         self.items = tuple(items)
+        self._wrapped = None
         # `refresh(layout=True)` bumps the counter in the box-model cache key only when no
         # layout is pending; if a layout pass ran since (a resize), the old height stayed
         # cached and the list was cut to its previous height. Bump it every time.
@@ -57,6 +59,15 @@ class HangingList(Widget):
         return "\n".join(lines)
 
     def _lines(self, width: int) -> list[Content]:
+        """The wrapped lines at `width`, computed once per width and items (the layout asks
+        for the height, then the render for the lines)."""
+        if self._wrapped is not None and self._wrapped[0] == width:
+            return self._wrapped[1]
+        lines = self._wrap(width)
+        self._wrapped = (width, lines)
+        return lines
+
+    def _wrap(self, width: int) -> list[Content]:
         width = max(width, self.label_width + 8)
         body_width = width - self.label_width
         pad = Content(" " * self.label_width)

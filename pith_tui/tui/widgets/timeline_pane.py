@@ -27,6 +27,7 @@ class TimelinePane(Horizontal):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._view: RecordView | None = None
+        self._detail: tuple[int, int] | None = None  # (id of the view, event index) shown
 
     def compose(self) -> ComposeResult:
         yield DataTable(id="events-table", cursor_type="row", zebra_stripes=True)
@@ -62,6 +63,10 @@ class TimelinePane(Horizontal):
         return Text(f"{status.symbol} {STATUS_WORDS[status]}", style=style)
 
     def _show_detail(self, index: int) -> None:
+        shown = (id(self._view), index)
+        if shown == self._detail:
+            return  # the table's first highlight after `show()`: already on screen
+        self._detail = shown
         detail = self.query_one("#event-detail", HangingList)
         if self._view is None or index < 0:
             detail.update([Content(NO_EVENTS)])
