@@ -26,6 +26,7 @@ from tests.tui_support import (
     FakePith,
     make_resolver,
     notifications,
+    screen_text,
     settle,
     type_text,
     wait_until,
@@ -281,3 +282,19 @@ async def test_a_lookup_from_the_cache_verifies_each_signature_once(
         assert app.main_screen.view.arxiv_id == LARGE_BATCH
         # The bundle: its receipt, its two events, its bundle signature; each once.
         assert len(checks) == 4 and len(set(checks)) == 4
+
+
+async def test_a_long_query_scrolls_the_lookup_box_to_the_cursor(tmp_path: Path) -> None:
+    """The box repaints on each key without a layout; it still scrolls with the text."""
+    app = PithApp(make_resolver(tmp_path, offline=True), initial_query=LABEL_NOISE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        box = box_of(app)
+        box.value = ""
+        text = "x" * 90 + "THE-END"
+        await type_text(pilot, text)
+        assert box.value == text
+        await pilot.pause()
+        assert box.scroll_x > 0
+        assert "THE-END" in screen_text(app).splitlines()[2]

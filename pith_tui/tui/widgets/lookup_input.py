@@ -11,7 +11,9 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.binding import BindingType
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.timer import Timer
 from textual.widgets import Input
 
@@ -28,6 +30,11 @@ class LookupInput(Input):
     """An `Input` with a `SuggestionList` under it (↓/↑ choose, Enter opens, Esc closes)."""
 
     BINDINGS: ClassVar[list[BindingType]] = bindings_for("lookup")
+    # The box's virtual width grows with its text, and Textual declares `virtual_size` a
+    # layout reactive: every key re-laid out the whole screen and woke its ~150 widgets
+    # (measured: 30 ms an echo, against 3 ms without the panes). The box's own size never
+    # depends on its text (width 100%, height 3), so a repaint is all a key needs.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     class Left(Message):
         """Esc with no dropdown open: the screen gives the focus back to the record."""
