@@ -116,3 +116,24 @@ async def test_each_pane_title_shows_its_key(tmp_path: Path) -> None:
         text = screen_text(app)
         for index, (_pane, title) in enumerate(PANES, start=1):
             assert f"{index} {title}" in text
+
+
+async def test_the_paper_pane_scrolls_after_a_new_record(tmp_path: Path) -> None:
+    """Its virtual size is set without a second layout (metadata_pane.py): it must still
+    scroll to the end of a long record, and back."""
+    app = PithApp(make_resolver(tmp_path, offline=True), initial_query=LARGE_BATCH)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.main_screen.lookup("2106.06530")
+        await settle(pilot)
+        pane = app.main_screen.query_one("#metadata")
+        body = app.main_screen.query_one("#metadata-body")
+        assert body.size.height > pane.size.height  # longer than the pane
+        assert pane.virtual_size.height >= body.size.height
+        await pilot.press("1", "end")
+        await wait_until(pilot, lambda: pane.scroll_y == pane.max_scroll_y > 0)
+        await pilot.pause()
+        last = body._lines(body.content_region.width)[-1].plain.strip()  # type: ignore[attr-defined]
+        assert last and last in screen_text(app)  # the end of the record is on screen
+        await pilot.press("home")
+        await wait_until(pilot, lambda: pane.scroll_y == 0)

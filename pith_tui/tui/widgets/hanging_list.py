@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from textual.content import Content
 from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widget import Widget
 
 Row = tuple[Content, Content]
@@ -24,6 +25,11 @@ class HangingList(Widget):
         height: auto;
     }
     """
+    # The layout that gives the list its new height already used it; Textual's
+    # `virtual_size` is a layout reactive, so setting it afterwards asked for a second
+    # full-screen layout on every record shown (traced; ~25 ms later, at the next tick).
+    # The list does not scroll itself: a repaint is enough.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     def __init__(
         self,
