@@ -1,6 +1,13 @@
 """Target 1: start-up, from process start to the first painted frame showing a cached record.
 
-    python benchmarks/bench_startup.py [--runs 10]
+    python benchmarks/bench_startup.py [--runs 10] [--editable]
+
+What a user gets: pith-tui is installed **non-editable** into a temporary folder (the
+package folder as a wheel installs it), its bytecode written (`compileall`), and every child runs
+with that folder first on `PYTHONPATH` and `PYTHONDONTWRITEBYTECODE` unset, so no start
+compiles anything (`--editable` runs the source tree instead, for comparison). Each child
+reports where `pith_tui` was imported from and whether the network stack (`httpx`) was
+imported by the time the record was painted (a start from the cache never uses it).
 
 Each variant runs `--runs` times in a fresh process (median reported). The parent takes the
 wall-clock time just before it spawns the process; the child writes the wall-clock time
@@ -24,6 +31,7 @@ Target: pith-tui <= 1.5x bare, and < 1 s.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -53,7 +61,7 @@ Bare().run(headless=True, size=(120, 40))
 """
 
 PITH = r"""
-import inspect, os, sys, time
+import inspect, io, os, sys, time
 from pith_tui.tui.app import PithApp
 from pith_tui.tui.screens.main_screen import MainScreen
 
@@ -63,7 +71,10 @@ _show = MainScreen.show
 
 def _after(screen, view):
     def painted():
-        os.write(1, f"{time.time():.6f} {view.pith_id} {view.verdict.value}\n".encode())
+        import pith_tui
+        where = "editable" if "site-packages" not in pith_tui.__file__ and "pith-bench-install" not in pith_tui.__file__ else "installed"
+        net = "httpx-imported" if "httpx" in sys.modules else "no-httpx"
+        os.write(1, f"{time.time():.6f} {view.pith_id} {view.verdict.value} {where} {net}\n".encode())
         os._exit(0)
     screen.call_after_refresh(painted)
 
@@ -77,16 +88,24 @@ else:
         _after(self, view)
 
 MainScreen.show = show
+class Terminal(io.StringIO):  # the browser starts only on a terminal; headless here
+    def isatty(self):
+        return True
+
 from pith_tui.cli import main
-main(sys.argv[1:])
+main(sys.argv[1:], out=Terminal())
 os.write(1, b"exited without painting a record\n")
 """
+
+
+CHILD_CWD = Path(tempfile.gettempdir())  # not the repository: `-c` puts the cwd on sys.path
 
 
 def run_child(script: str, args: list[str], env: dict[str, str]) -> tuple[float, str]:
     started = time.time()
     proc = subprocess.run(
         [c.PYTHON, "-c", script, *args],
+        cwd=CHILD_CWD,
         env=env,
         capture_output=True,
         text=True,
@@ -105,6 +124,7 @@ def import_profile(script: str, env: dict[str, str], args: list[str]) -> dict[st
     """Seconds of import time per top-level package (pith_tui per sub-package)."""
     proc = subprocess.run(
         [c.PYTHON, "-X", "importtime", "-c", script, *args],
+        cwd=CHILD_CWD,
         env=env,
         capture_output=True,
         text=True,
@@ -123,6 +143,36 @@ def import_profile(script: str, env: dict[str, str], args: list[str]) -> dict[st
     return dict(per_package)
 
 
+def install_copy(folder: Path) -> Path:
+    """pith-tui as installed (non-editable) in `folder`, with its bytecode written.
+
+    The package folder is copied as a wheel would install it (modules and package data:
+    styles, pinned keys, samples), without `__pycache__` from the source tree, then
+    compiled with `compileall` as pip does at install time. (Building a wheel needs the
+    `wheel` package, which this environment may lack; the installed files are the same.)
+    """
+    target = folder / "site"
+    shutil.copytree(
+        c.ROOT / "pith_tui",
+        target / "pith_tui",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run(
+        [c.PYTHON, "-m", "compileall", "-q", str(target)], env=env, check=True, timeout=300
+    )
+    return target
+
+
+def user_env(base: dict[str, str], site: Path | None) -> dict[str, str]:
+    """`base` as a user's start sees it: the installed copy, bytecode written and used."""
+    env = dict(base)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if site is not None:
+        env["PYTHONPATH"] = str(site)
+    return env
+
+
 def fresh_copy(source: Path, target: Path) -> None:
     """A pristine copy of the cache (a run adds history, which changes what opens first)."""
     shutil.rmtree(target, ignore_errors=True)
@@ -135,17 +185,26 @@ def fresh_copy(source: Path, target: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument(
+        "--editable", action="store_true", help="run the source tree (not what users get)"
+    )
     args = parser.parse_args()
 
     source = c.dataset("lookup-2000", bench_lookup.build(2000))
     print(c.machine_line())
     work = Path(tempfile.mkdtemp(prefix="pith-bench-startup-"))
+    install = Path(tempfile.mkdtemp(prefix="pith-bench-install-"))
     try:
-        env = c.bench_env(work)
-        offline = c.bench_env(work, PITH_OFFLINE="1")
+        site = None if args.editable else install_copy(install)
+        print(
+            f"pith-tui under test: {'the source tree (editable)' if site is None else 'installed non-editable, bytecode written'}"
+        )
+        env = user_env(c.bench_env(work), site)
+        offline = user_env(c.bench_env(work, PITH_OFFLINE="1"), site)
+        bare_env = user_env(c.bench_env(work), site)
         query = c.arxiv_id(7, 10)  # has a record and a bundle
         variants = (
-            ("bare Textual App, one Static", BARE, [], env),
+            ("bare Textual App, one Static", BARE, [], bare_env),
             ("pith-tui (opens the latest cached record)", PITH, [], env),
             (f"pith-tui {query} (offline)", PITH, [query], offline),
         )
@@ -189,6 +248,7 @@ def main() -> None:
         print(f"load average after: {c.load_average()}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(install, ignore_errors=True)
 
 
 if __name__ == "__main__":

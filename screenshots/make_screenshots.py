@@ -20,8 +20,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from textual.widgets import TabbedContent  # noqa: E402
-
 from pith_tui.core.resolver import Resolver  # noqa: E402
 from pith_tui.core.session import open_session  # noqa: E402
 from pith_tui.tui.app import PithApp  # noqa: E402
@@ -49,7 +47,7 @@ async def shoot(
     name: str,
     query: str,
     *,
-    size: tuple[int, int] = (120, 36),
+    size: tuple[int, int] = (120, 40),
     keys: Sequence[str] = (),
     tab: str | None = None,
     tampered: bool = False,
@@ -64,10 +62,9 @@ async def shoot(
         async with app.run_test(size=size, notifications=True) as pilot:
             await app.workers.wait_for_complete()
             await pilot.pause()
-            if tab is not None:  # show a tab of the main screen, its table focused
-                app.screen.query_one(TabbedContent).active = f"tab-{tab}"
+            if tab is not None:  # show a pane of the main screen (its tab when small), focused
+                app.main_screen.show_pane(tab)
                 await pilot.pause()
-                app.screen.query_one(f"#tab-{tab} DataTable").focus()
             for key in keys:
                 await pilot.press(key)
                 await app.workers.wait_for_complete()
@@ -82,6 +79,8 @@ async def main() -> None:
     shots = [
         await shoot("main-record-2106.06530", "2106.06530"),
         await shoot("main-bundle-1812.00542", "pith:TJ77MKGI"),
+        await shoot("main-bundle-80x24", "pith:TJ77MKGI", size=(80, 24)),
+        await shoot("main-bundle-200x60", "pith:TJ77MKGI", size=(200, 60)),
         await shoot("failed-tampered-2106.06530", "2106.06530", tampered=True),
         await shoot("help", "2106.06530", keys=["question_mark"]),
         await shoot("timeline-1812.00542", "pith:TJ77MKGI", tab="timeline", keys=["down"]),

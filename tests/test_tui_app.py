@@ -7,13 +7,14 @@ import asyncio
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from textual.content import Content
-from textual.widgets import DataTable, Static, TabbedContent
+from textual.widgets import DataTable, Static
 
 from pith_tui.core.verify import Verdict
 from pith_tui.tui.app import PithApp
@@ -23,6 +24,7 @@ from pith_tui.tui.screens.help_screen import HelpScreen
 from pith_tui.tui.screens.main_screen import MainScreen
 from pith_tui.tui.screens.raw_json_screen import RawJsonScreen
 from pith_tui.tui.suggester import LookupSuggester
+from pith_tui.tui.widgets.check_chips import CheckChips
 from pith_tui.tui.widgets.hanging_list import HangingList
 from pith_tui.tui.widgets.lookup_input import LookupInput
 from tests.signing import make_bundle, make_record
@@ -62,6 +64,8 @@ def metadata_text(app: PithApp) -> str:
 def verification_text(app: PithApp) -> str:
     main = main_of(app)
     parts = [str(main.query_one("#verdict", Static).content)]
+    parts.append(main.query_one("#chips", CheckChips).plain)
+    parts.append(str(main.query_one("#checks-caption", Static).content))
     parts += [w.plain for w in main.query("#verification HangingList").results(HangingList)]
     return "\n".join(parts)
 
@@ -108,7 +112,7 @@ async def test_initial_query_opens_the_bundle(tmp_path: Path) -> None:
         await settle(pilot)
         assert main_of(app).view.pith_id == LARGE_BATCH_ID
         text = verification_text(app)
-        assert "Bundle" in text and "Bundle signature" in text and "State merge" in text
+        assert "✓ bundle" in text and "✓ state" in text and "All 14 checks passed" in text
         assert LARGE_BATCH_TITLE in metadata_text(app)
 
 
@@ -257,7 +261,10 @@ async def test_not_found_and_garbage_input_toast_and_keep_the_record(tmp_path: P
         assert "2403.00001" in errors[0][1]
         assert main_of(app).view.pith_id == LABEL_NOISE_ID
         assert LABEL_NOISE_TITLE in metadata_text(app)
-        assert all(not w.loading for w in main_of(app).query("#metadata, #verification, #tabs"))
+        assert all(
+            not w.loading
+            for w in main_of(app).query("#metadata, #verification, #aliases, #timeline, #citations")
+        )
 
 
 @pytest.mark.parametrize(("status", "title"), [(500, "Server error"), (200, "Not a Pith document")])
@@ -287,7 +294,10 @@ async def test_an_unexpected_worker_error_is_one_toast(
         await settle(pilot)
         errors = [(t, m) for s, t, m in notifications(app) if s == "error"]
         assert errors == [("Unexpected error", "RuntimeError: the resolver broke")]
-        assert all(not w.loading for w in main_of(app).query("#metadata, #verification, #tabs"))
+        assert all(
+            not w.loading
+            for w in main_of(app).query("#metadata, #verification, #aliases, #timeline, #citations")
+        )
         assert app.is_running
 
 
@@ -307,8 +317,9 @@ async def test_a_tampered_cached_record_shows_failed(tmp_path: Path) -> None:
         rows = [
             item for item in main.query_one("#checks", HangingList).items if isinstance(item, tuple)
         ]
-        assert rows[0][0].plain.startswith("✗")  # failing checks first
-        assert rows[-1][0].plain.startswith("✓")
+        assert rows[0][0].plain.startswith("✗")  # failing checks first, expanded
+        assert not any(row[0].plain.startswith("✓") for row in rows)  # passes stay chips
+        assert "✗ hash" in main.query_one("#chips", CheckChips).plain
         warnings = [(t, m) for s, t, m in notifications(app) if s == "warning"]
         assert warnings and "pith:4K6GSOJW FAILED verification: Canonical hash" in warnings[0][1]
 
@@ -513,7 +524,7 @@ async def test_timeline_shows_each_event_and_its_payload(tmp_path: Path) -> None
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = main_of(app)
-        main.query_one(TabbedContent).active = "tab-timeline"
+        main.show_pane("timeline")
         await pilot.pause()
         table = main.query_one("#events-table", DataTable)
         assert table.row_count == 2
@@ -537,7 +548,7 @@ async def test_cited_by_enter_looks_the_citing_paper_up(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = main_of(app)
-        main.query_one(TabbedContent).active = "tab-citations"
+        main.show_pane("citations")
         await pilot.pause()
         summary = str(main.query_one("#citations-summary", Static).content)
         assert summary.startswith("4 papers cite this one")
@@ -629,18 +640,46 @@ async def test_a_stale_record_shows_at_once_then_revalidates(tmp_path: Path) -> 
 async def test_suggester_completes_ids_and_finds_titles(tmp_path: Path) -> None:
     resolver = make_resolver(tmp_path)
     suggester = LookupSuggester(resolver.cache)
-    assert await suggester.get_suggestion("2106") == "2106.06530"
-    assert await suggester.get_suggestion("pith:4k6g") == "pith:4K6GSOJW"
-    assert await suggester.get_suggestion("10.48550/arxiv.1611") == "10.48550/arXiv.1611.01838"
-    title = await suggester.get_suggestion("label noise")
-    assert title is not None and title.startswith("label noise  → 2106.06530  Label Noise SGD")
-    assert suggester.target_for(title) == "2106.06530"
-    assert await suggester.get_suggestion("zzzz nothing") is None
+
+    def first(typed: str) -> str | None:
+        found = suggester.matches(typed)
+        return found[0].target if found else None
+
+    assert first("2106") == "2106.06530"
+    assert suggester.matches("2106")[0].title == LABEL_NOISE_TITLE
+    assert first("pith:4k6g") == "pith:4K6GSOJW"
+    assert first("10.48550/arxiv.1611") == "10.48550/arXiv.1611.01838"
+    titles = suggester.matches("label noise")
+    assert [(s.target, s.kind) for s in titles] == [("2106.06530", "title")]
+    assert suggester.matches("zzzz nothing") == []
     resolver.cache.add_history("hep-th/9901001", None)
-    assert await suggester.get_suggestion("hep-th/99") == "hep-th/9901001"
+    assert first("hep-th/99") == "hep-th/9901001"
+    several = suggester.matches("pith:")  # every cached record has a short id
+    assert len({s.target for s in several}) >= 4
 
 
-async def test_enter_on_a_title_suggestion_opens_that_record(tmp_path: Path) -> None:
+async def test_the_dropdown_lists_matches_and_enter_opens_the_chosen_one(tmp_path: Path) -> None:
+    app = PithApp(make_resolver(tmp_path, pith=FakePith()), initial_query=SHARP_MINIMA)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        box = main_of(app).query_one(LookupInput)
+        box.value = ""
+        await type_text(pilot, "pith:")
+        await wait_until(pilot, lambda: len(box.suggestions.suggestions) >= 4)
+        assert box.suggestions.display
+        targets = [s.target for s in box.suggestions.suggestions]
+        await pilot.press("down", "down")
+        assert box.suggestions.chosen is not None
+        assert box.suggestions.chosen.target == targets[1]
+        assert box.has_focus and box.value == "pith:"  # the box keeps the focus
+        await pilot.press("enter")
+        await settle(pilot)
+        assert main_of(app).view.pith_id.startswith(targets[1].removeprefix("pith:"))
+        assert not box.suggestions.display
+
+
+async def test_enter_on_a_title_match_opens_that_record(tmp_path: Path) -> None:
     app = PithApp(make_resolver(tmp_path, pith=FakePith()), initial_query=SHARP_MINIMA)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -648,12 +687,38 @@ async def test_enter_on_a_title_suggestion_opens_that_record(tmp_path: Path) -> 
         box = main_of(app).query_one(LookupInput)
         box.value = ""
         await type_text(pilot, "label noise")
-        await settle(pilot)
-        assert box.suggestion.endswith("Label Noise SGD Provably Prefers Flat Global Minimizers")
-        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(box.suggestions.suggestions))
+        assert LABEL_NOISE_TITLE in screen_text(app)  # id and title in the dropdown
+        await pilot.press("enter")  # not an id: the first match
         await settle(pilot)
         assert main_of(app).view.pith_id == LABEL_NOISE_ID
         assert box.value == LABEL_NOISE
+
+
+async def test_suggestions_are_looked_up_off_the_event_loop_and_esc_closes_them(
+    tmp_path: Path,
+) -> None:
+    app = PithApp(make_resolver(tmp_path, pith=FakePith()), initial_query=SHARP_MINIMA)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        box = main_of(app).query_one(LookupInput)
+        threads: list[str] = []
+        original = box._lookup_suggester.matches
+
+        def spy(value: str, limit: int = 8) -> Any:
+            threads.append(threading.current_thread().name)
+            return original(value, limit)
+
+        box._lookup_suggester.matches = spy  # type: ignore[method-assign]
+        await pilot.press("slash")
+        box.value = ""
+        await type_text(pilot, "2106")
+        await wait_until(pilot, lambda: box.suggestions.display)
+        assert threads and threading.main_thread().name not in threads
+        await pilot.press("escape")
+        assert not box.suggestions.display and box.has_focus
+        await pilot.press("escape")
+        assert not box.has_focus
 
 
 # --- start-up options --------------------------------------------------------------------

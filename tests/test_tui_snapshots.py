@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, TabbedContent, TextArea
+from textual.widgets import DataTable, Input, TextArea
 
 from pith_tui.tui.app import PithApp
 from tests.signing import make_bundle, make_record
@@ -28,6 +28,7 @@ from tests.tui_support import (
     make_resolver,
     settle,
     tamper_label_noise,
+    wait_until,
 )
 
 Compare = Callable[..., bool]
@@ -67,7 +68,7 @@ def tampered(tmp_path: Path) -> PithApp:
 def show_tab(tab: str, table: str, *keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
     async def step(pilot: Pilot[Any]) -> None:
         screen = pilot.app.screen
-        screen.query_one(TabbedContent).active = tab
+        screen.show_pane(tab)  # type: ignore[attr-defined]
         await pilot.pause()
         screen.query_one(table, DataTable).focus()
         await pilot.press(*keys)
@@ -124,25 +125,25 @@ def test_narrow_failed(snap_compare: Compare, tmp_path: Path) -> None:
 
 
 def test_aliases_tab(snap_compare: Compare, tmp_path: Path) -> None:
-    step = show_tab("tab-aliases", "#aliases-table", "down", "down")
+    step = show_tab("aliases", "#aliases-table", "down", "down")
     app = online(tmp_path, LABEL_NOISE)
     assert snap_compare(app, terminal_size=WIDE, run_before=run(step))
 
 
 def test_timeline_with_payload(snap_compare: Compare, tmp_path: Path) -> None:
-    step = show_tab("tab-timeline", "#events-table", "down")
+    step = show_tab("timeline", "#events-table", "down")
     app = online(tmp_path, LARGE_BATCH_ID)
     assert snap_compare(app, terminal_size=WIDE, run_before=run(step))
 
 
 def test_timeline_narrow(snap_compare: Compare, tmp_path: Path) -> None:
-    step = show_tab("tab-timeline", "#events-table")
+    step = show_tab("timeline", "#events-table")
     app = online(tmp_path, LARGE_BATCH_ID)
     assert snap_compare(app, terminal_size=NARROW, run_before=run(step))
 
 
 def test_cited_by_tab(snap_compare: Compare, tmp_path: Path) -> None:
-    step = show_tab("tab-citations", "#citations-table")
+    step = show_tab("citations", "#citations-table")
     app = online(tmp_path, SHARP_MINIMA)
     assert snap_compare(app, terminal_size=WIDE, run_before=run(step))
 
@@ -166,3 +167,55 @@ def test_raw_json_search(snap_compare: Compare, tmp_path: Path) -> None:
 def test_ansi_dark_theme(snap_compare: Compare, tmp_path: Path) -> None:
     app = online(tmp_path, LABEL_NOISE, theme="ansi-dark")
     assert snap_compare(app, terminal_size=WIDE, run_before=run())
+
+
+# --- the layout at three sizes, and the states issue 12 added -----------------------------
+
+HUGE = (200, 60)
+
+
+def test_bundle_200x60(snap_compare: Compare, tmp_path: Path) -> None:
+    app = online(tmp_path, LARGE_BATCH_ID)
+    assert snap_compare(app, terminal_size=HUGE, run_before=run())
+
+
+def test_bundle_80x24(snap_compare: Compare, tmp_path: Path) -> None:
+    app = online(tmp_path, LARGE_BATCH_ID)
+    assert snap_compare(app, terminal_size=NARROW, run_before=run())
+
+
+def test_failed_200x60(snap_compare: Compare, tmp_path: Path) -> None:
+    assert snap_compare(tampered(tmp_path), terminal_size=HUGE, run_before=run())
+
+
+def test_chip_detail(snap_compare: Compare, tmp_path: Path) -> None:
+    async def chips(pilot: Pilot[Any]) -> None:
+        await pilot.press("2", "right", "right")
+
+    app = online(tmp_path, LARGE_BATCH_ID)
+    assert snap_compare(app, terminal_size=WIDE, run_before=run(chips))
+
+
+def test_light_theme_badges(snap_compare: Compare, tmp_path: Path) -> None:
+    app = PithApp(tampered(tmp_path).resolver, initial_query=LABEL_NOISE, theme="textual-light")
+    assert snap_compare(app, terminal_size=WIDE, run_before=run())
+
+
+def test_lookup_error_line(snap_compare: Compare, tmp_path: Path) -> None:
+    async def fail(pilot: Pilot[Any]) -> None:
+        await pilot.press("slash", *"2401.99999", "enter")
+        await settle(pilot)
+        pilot.app.clear_notifications()  # the toast fades; the line under the box stays
+
+    app = PithApp(make_resolver(tmp_path, pith=FakePith()), initial_query=LABEL_NOISE)
+    assert snap_compare(app, terminal_size=WIDE, run_before=run(fail))
+
+
+def test_lookup_suggestions(snap_compare: Compare, tmp_path: Path) -> None:
+    async def type_(pilot: Pilot[Any]) -> None:
+        await pilot.press("slash", *"pith:")
+        await wait_until(pilot, lambda: bool(pilot.app.screen.query_one("#suggestions").display))
+        await pilot.press("down")
+
+    app = PithApp(make_resolver(tmp_path, pith=FakePith()), initial_query=LABEL_NOISE)
+    assert snap_compare(app, terminal_size=WIDE, run_before=run(type_))

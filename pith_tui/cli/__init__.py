@@ -38,9 +38,9 @@ def main(
             from pith_tui.cli.cache_cmd import cache_parser, cmd_cache
 
             return cmd_cache(cache_parser().parse_args(argv[1:]), out, err)
-        from pith_tui.cli.browse_cmd import browse_parser, cmd_browse
+        from pith_tui.cli.browse_cmd import cmd_browse, parse_browse_args
 
-        return cmd_browse(browse_parser().parse_args(argv), err)
+        return cmd_browse(parse_browse_args(argv), out, err)
     except UsageError as exc:
         print(clean_text(exc), file=err)
         return EXIT_USAGE

@@ -343,13 +343,18 @@ class Resolver:
 
     # --- the lookup ----------------------------------------------------------------------
 
-    async def resolve(self, text: str | Query, *, refresh: bool = False) -> RecordView:
-        """Any identifier -> a verified view. Cache first; network when stale, missing or asked."""
+    async def resolve(
+        self, text: str | Query, *, refresh: bool = False, known: RecordView | None = None
+    ) -> RecordView:
+        """Any identifier -> a verified view. Cache first; network when stale, missing or asked.
+
+        `known`: the view `cached_view` has just built for this query (off the event loop);
+        it is used as the cached copy instead of reading and verifying the cache again."""
         query = text if isinstance(text, Query) else parse_query(text)
         pith_id = self.find_cached(query)
         try:
             self._check_year(query, pith_id)
-            view = await self._resolve(query, pith_id, refresh)
+            view = await self._resolve(query, pith_id, refresh, known)
         finally:
             self._add_history(query, pith_id)
         if pith_id is None:
@@ -377,10 +382,15 @@ class Resolver:
         with contextlib.suppress(CacheError):
             self.cache.add_history(query.display(), pith_id)
 
-    async def _resolve(self, query: Query, pith_id: str | None, refresh: bool) -> RecordView:
+    async def _resolve(
+        self, query: Query, pith_id: str | None, refresh: bool, known: RecordView | None = None
+    ) -> RecordView:
         if pith_id is not None:
-            cached = self.load_cached(pith_id)
-            self._check_cached_answer(query, cached)
+            if known is not None and known.pith_id == pith_id:
+                cached = known  # verified a moment ago by cached_view
+            else:
+                cached = self.load_cached(pith_id)
+                self._check_cached_answer(query, cached)
             # Samples are a fallback for offline use: online, they are refreshed like stale data.
             fresh = cached.source in ("cache", "file") and not refresh
             if self.offline or fresh:

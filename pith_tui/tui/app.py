@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
+from textual import on
 from textual.app import App
 from textual.binding import BindingType
 from textual.content import Content
@@ -17,8 +18,9 @@ from textual.screen import Screen
 
 from pith_tui.core.resolver import Resolver
 from pith_tui.core.sanitize import clean_multiline, clean_text
+from pith_tui.core.settings import save_theme
 from pith_tui.tui.commands import bindings_for
-from pith_tui.tui.messages import OpenRecord
+from pith_tui.tui.messages import OpenRecord, ShowCache
 from pith_tui.tui.palette import PithCommands
 from pith_tui.tui.screens.help_screen import HelpScreen
 from pith_tui.tui.screens.main_screen import MainScreen
@@ -45,8 +47,15 @@ class PithApp(App[None]):
         theme: str | None = None,
         notices: Sequence[str] = (),
         bibliography: Path | None = None,
+        remember_theme: bool = False,
+        config_dir: Path | None = None,
     ) -> None:
+        """`remember_theme`: save the theme chosen (flag or palette) in the config dir
+        (`config_dir`, else the user's), for the next start."""
         super().__init__()
+        self._remember_theme = remember_theme
+        self._config_dir = config_dir
+        self._theme_given = bool(theme)
         self.resolver = resolver
         self.bibliography = bibliography
         self.initial_query = initial_query
@@ -70,6 +79,10 @@ class PithApp(App[None]):
         return self._main
 
     def on_mount(self) -> None:
+        if self._remember_theme:
+            if self._theme_given:
+                self.save_theme()
+            self.theme_changed_signal.subscribe(self, lambda _theme: self.save_theme())
         for notice in self.notices:
             self.notify(notice, title="pith-tui", severity="warning")
         if self._theme_error:
@@ -107,6 +120,20 @@ class PithApp(App[None]):
             clean_text(sub_title, max_chars=TITLE_MAX_CHARS),
         )
 
+    def save_theme(self) -> None:
+        """Remember the theme in use; a config dir that cannot be written is said once."""
+        try:
+            save_theme(self.theme, self._config_dir)
+        except OSError as exc:
+            if self._remember_theme:
+                self._remember_theme = False
+                self.notify(
+                    f"The theme cannot be remembered: {clean_text(str(exc), max_chars=200)}",
+                    title="Theme",
+                    severity="warning",
+                    markup=False,
+                )
+
     # --- actions available everywhere ----------------------------------------------------
 
     def action_help(self) -> None:
@@ -137,15 +164,24 @@ class PithApp(App[None]):
 
         self.push_screen(ReferencesScreen(self.resolver, path))
 
-    def on_open_record(self, message: OpenRecord) -> None:
-        self.open_record(message.query)
-
     def _cache_closed(self, pith_id: str | None) -> None:
         if pith_id:
             self.open_record(pith_id)
 
-    def open_record(self, query: str) -> None:
+    def open_record(self, query: str, *, fill: bool = False) -> None:
         """Back to the main screen, and look `query` up (a Pith id opens from the cache)."""
         while self.screen is not self._main and len(self.screen_stack) > 1:
             self.pop_screen()
-        self._main.lookup(query)
+        self._main.lookup(query, fill=fill)
+
+    # --- what screens ask for (they post messages; the App routes them) -------------------
+
+    @on(OpenRecord)
+    def _open_record(self, message: OpenRecord) -> None:
+        message.stop()
+        self.open_record(message.query, fill=message.fill)
+
+    @on(ShowCache)
+    def _show_cache(self, message: ShowCache) -> None:
+        message.stop()
+        self.action_cache()

@@ -44,9 +44,14 @@ class LookupFailed(Message):
 
 
 class OpenRecord(Message):
-    """A screen asks the App to open `query` (a Pith id opens from the cache) in the main
-    screen; the App routes it, the screen never reaches into the App."""
+    """Any screen or pane asks to open a record: the App goes back to the main screen and
+    looks `query` up there (`fill`: also put it in the lookup box)."""
 
-    def __init__(self, query: str) -> None:
+    def __init__(self, query: str, *, fill: bool = True) -> None:
         super().__init__()
         self.query = query
+        self.fill = fill
+
+
+class ShowCache(Message):
+    """Any screen asks for the cache review; the App opens it."""

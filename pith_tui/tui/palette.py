@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from pith_tui.core.cache import Cache
 from pith_tui.core.errors import PithError
 from pith_tui.core.sanitize import clean_text
 from pith_tui.tui.commands import palette_commands
-
-if TYPE_CHECKING:
-    from pith_tui.tui.app import PithApp
+from pith_tui.tui.messages import OpenRecord
+from pith_tui.tui.screens.main_screen import MainScreen
 
 RECENT_LIMIT = 20
 
@@ -24,8 +24,10 @@ class PithCommands(Provider):
     """Actions from `commands.COMMANDS` plus one "Open …" per recent or cached record."""
 
     def _items(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        app: PithApp = self.app  # type: ignore[assignment]
-        main = app.main_screen
+        app = self.app
+        main = next((s for s in app.screen_stack if isinstance(s, MainScreen)), None)
+        if main is None:
+            return []
         items: list[tuple[str, str, Callable[[], Any]]] = []
         for command in palette_commands():
             if command.scope == "record" and self.screen is not main:
@@ -40,11 +42,13 @@ class PithCommands(Provider):
                     partial(target.run_action, command.action),
                 )
             )
-        items.extend(self._records(app))
+        items.extend(self._records(main.resolver.cache))
         return items
 
-    def _records(self, app: PithApp) -> list[tuple[str, str, Callable[[], Any]]]:
-        cache = app.resolver.cache
+    def _open(self, query: str) -> None:
+        self.app.post_message(OpenRecord(query, fill=False))
+
+    def _records(self, cache: Cache) -> list[tuple[str, str, Callable[[], Any]]]:
         seen: set[str] = set()
         found: list[tuple[str, str, Callable[[], Any]]] = []
         try:
@@ -63,7 +67,7 @@ class PithCommands(Provider):
             if entry is not None and entry.title:
                 name += f" — {clean_text(entry.title, max_chars=60)}"
             target = pith_id or query
-            found.append((f"Open {name}", "a recent lookup", partial(app.open_record, target)))
+            found.append((f"Open {name}", "a recent lookup", partial(self._open, target)))
         for entry in entries:
             if entry.pith_id in seen:
                 continue
@@ -75,7 +79,7 @@ class PithCommands(Provider):
                 (
                     f"Open {name}",
                     f"cached record pith:{entry.pith_id[:8]}",
-                    partial(app.open_record, entry.pith_id),
+                    partial(self._open, entry.pith_id),
                 )
             )
         return found

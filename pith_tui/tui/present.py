@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,35 +42,13 @@ from pith_tui.core.timefmt import relative_time
 from pith_tui.core.verify import Check, Report, Status
 from pith_tui.core.view import RecordView
 from pith_tui.core.vocab import Verdict
+from pith_tui.tui.badges import (
+    STATUS_STYLES,
+    VERDICT_LABELS,
+    badge,
+    verdict_status,
+)
 
-VERDICT_LABELS = {
-    Verdict.VERIFIED: "✓ VERIFIED",
-    Verdict.FAILED: "✗ FAILED",
-    Verdict.INCOMPLETE: "! INCOMPLETE",
-}
-VERDICT_CLASSES = {
-    Verdict.VERIFIED: "-verified",
-    Verdict.FAILED: "-failed",
-    Verdict.INCOMPLETE: "-incomplete",
-}
-STATUS_WORDS = {
-    Status.PASS: "pass",
-    Status.FAIL: "FAIL",
-    Status.WARN: "warn",
-    Status.NOT_CHECKED: "not checked",
-}
-STATUS_STYLES = {
-    Status.PASS: "bold $success",
-    Status.FAIL: "bold $error",
-    Status.WARN: "bold $warning",
-    Status.NOT_CHECKED: "bold $warning",
-}
-STATUS_THEME_VARIABLES = {
-    Status.PASS: "success",
-    Status.FAIL: "error",
-    Status.WARN: "warning",
-    Status.NOT_CHECKED: "warning",
-}
 LABEL_STYLE = "$text-muted"
 CLAIMS_HEADING = "Pith's own claims (not checked by pith-tui)"
 
@@ -161,6 +139,52 @@ def failure_toast(view: RecordView) -> str:
     if check is None:
         return f"{short} FAILED verification: it has no verifiable document"
     return f"{short} FAILED verification: {check.title}: {clean_text(check.detail, max_chars=300)}"
+
+
+REFRESH_FAILED_PREFIX = "could not refresh: "  # the resolver's note when the network failed
+
+
+@dataclass(frozen=True)
+class Toast:
+    title: str
+    message: str
+    severity: str = "information"  # Textual's: information / warning / error
+
+
+def refresh_toast(view: RecordView, *, offline: bool) -> Toast:
+    """The one toast after `r`, saying what really happened: fetched again, or not (offline,
+    or the network failed) and the cached copy re-verified instead; then the verdict, and
+    the first failing check when it failed."""
+    verdict = VERDICT_LABELS[view.verdict]
+    short = short_number(view)
+    if view.source == "network":
+        title, severity = "Refreshed", "information"
+        message = f"{short} fetched again and re-verified: {verdict}"
+    else:
+        severity = "warning"
+        if offline:
+            title, reason = "Offline: not refreshed", "offline"
+        else:
+            title = "Not refreshed"
+            failure = next(
+                (n for n in view.notes if n.startswith(REFRESH_FAILED_PREFIX)),
+                REFRESH_FAILED_PREFIX,
+            )
+            reason = clean_text(
+                failure.removeprefix(REFRESH_FAILED_PREFIX).removesuffix("; showing the cache")
+                or "the network did not answer",
+                max_chars=200,
+            )
+        message = (
+            f"{short} was not fetched again ({reason}). "
+            f"Re-verified the cached copy instead: {verdict}"
+        )
+    if view.verdict is Verdict.FAILED:
+        severity = "warning"
+        check = first_failure(view)
+        if check is not None:
+            message += f" ({check.title}: {clean_text(check.detail, max_chars=200)})"
+    return Toast(title, message, severity)
 
 
 def short_number(view: RecordView) -> str:
@@ -379,37 +403,29 @@ def metadata_fields(
     }
 
 
-def badge(status: Status) -> Content:
-    """`✓ pass`, `✗ FAIL`, `! warn`, `– not checked`, styled by status."""
-    return Content.assemble((f"{status.symbol} {STATUS_WORDS[status]}", STATUS_STYLES[status]))
-
-
 def report_heading(label: str, report: Report) -> Content:
     """ "Record  ✓ verified" above one document's checks."""
     return Content.assemble(
         (label.capitalize(), "bold underline"),
         "  ",
-        (VERDICT_LABELS[report.verdict].lower(), STATUS_STYLES[_verdict_status(report.verdict)]),
+        (VERDICT_LABELS[report.verdict].lower(), STATUS_STYLES[verdict_status(report.verdict)]),
+    )
+
+
+def check_row(check: Check, document: str = "") -> tuple[Content, Content]:
+    """(badge, title and detail) of one check; `document` names it when there are two."""
+    title = f"{check.title} ({document})" if document else check.title
+    return (
+        badge(check.status),
+        Content.assemble(
+            (title, "bold"), "\n", (clean_text(check.detail, max_chars=600), LABEL_STYLE)
+        ),
     )
 
 
 def check_rows(report: Report) -> list[tuple[Content, Content]]:
     """(badge, title and detail) per check, failing checks first."""
-    return [
-        (
-            badge(check.status),
-            Content.assemble(
-                (check.title, "bold"),
-                "\n",
-                (clean_text(check.detail, max_chars=600), LABEL_STYLE),
-            ),
-        )
-        for check in report.failures_first
-    ]
-
-
-def _verdict_status(verdict: Verdict) -> Status:
-    return {Verdict.VERIFIED: Status.PASS, Verdict.FAILED: Status.FAIL}.get(verdict, Status.WARN)
+    return [check_row(check) for check in report.failures_first]
 
 
 def claim_value(value: Any) -> str:

@@ -1,8 +1,9 @@
-"""Filling a `DataTable` with `Text` cells and column widths computed up front.
+"""Filling a `DataTable` with `Text` cells under columns of fixed widths.
 
-Cells are always `Text` (a `str` cell would be parsed as markup). Widths are fixed when the
-rows are added, so a repaint that lands before the table's idle-time auto-sizing cannot
-leave columns cut to their header's width.
+Cells are always `Text` (a `str` cell would be parsed as markup). The columns are added
+once, with fixed widths, and kept: a new record replaces the rows only (`clear()`, not
+`clear(columns=True)`), so showing a record never rebuilds the table's structure and the
+columns do not jump from one record to the next. A longer value is cut with "…".
 """
 
 from __future__ import annotations
@@ -18,13 +19,25 @@ def fill_table(
     columns: Sequence[tuple[str, int]],
     rows: Sequence[Sequence[Text]],
 ) -> None:
-    """Replace the table's columns and rows; `columns` is (label, max width) each."""
+    """Replace the table's rows; `columns` is (label, width) each, added the first time."""
     cursor_row = table.cursor_row
-    table.clear(columns=True)
-    for index, (label, cap) in enumerate(columns):
-        widest = max((row[index].cell_len for row in rows if index < len(row)), default=0)
-        table.add_column(label, width=max(len(label), min(widest, cap)), key=label)
+    if len(table.columns) != len(columns):
+        table.clear(columns=True)
+        for label, width in columns:
+            table.add_column(label, width=width, key=label)
+    else:
+        table.clear()
     for row in rows:
-        table.add_row(*row)
+        table.add_row(
+            *(_fitted(cell, width) for cell, (_l, width) in zip(row, columns, strict=True))
+        )
     if rows and 0 < cursor_row < len(rows):
         table.move_cursor(row=cursor_row)
+
+
+def _fitted(cell: Text, width: int) -> Text:
+    if cell.cell_len <= width:
+        return cell
+    cut = cell.copy()
+    cut.truncate(width, overflow="ellipsis")
+    return cut

@@ -45,18 +45,13 @@ import pytest
 from rich.console import Console
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import DataTable, TabbedContent
+from textual.widgets import DataTable
 
 from pith_tui.core.sanitize import clean_multiline, clean_text
 from pith_tui.core.verify import Status, Verdict
 from pith_tui.tui.app import PithApp
-from pith_tui.tui.present import (
-    JSON_MAX_CHARS,
-    VERDICT_LABELS,
-    badge,
-    report_heading,
-    verdict_content,
-)
+from pith_tui.tui.badges import VERDICT_LABELS, badge
+from pith_tui.tui.present import JSON_MAX_CHARS, report_heading, verdict_content
 from pith_tui.tui.widgets.hanging_list import HangingList
 from tests.adversarial.conftest import Robustness
 from tests.adversarial.corpus import (
@@ -205,16 +200,17 @@ async def show_field(pilot: Any, app: PithApp, field: str) -> dict[str, list[Str
     main = app.main_screen
     metadata = main.query_one("#metadata")
     shown = {"metadata": rows(app, main.query_one("#metadata-body"), metadata)}
-    tabs = main.query_one("#tabs", TabbedContent)
     if field == "alias":
-        tabs.active = "tab-aliases"
+        main.show_pane("aliases")
         await pilot.pause()
         table = main.query_one("#aliases-table", DataTable)
         table.move_cursor(row=table.row_count - 1, animate=False)  # the hostile alias is last
+        # The pane is half the screen wide: scroll the Value column to the left, as → would.
+        table.scroll_to(x=table.ordered_columns[0].get_render_width(table), animate=False)
         await pilot.pause()
         shown["aliases"] = rows(app, table)
     elif field == "payload":
-        tabs.active = "tab-timeline"
+        main.show_pane("timeline")
         await pilot.pause()
         view = main.view
         index = next(i for i, e in enumerate(view.events) if e.event_type == "correction")

@@ -16,18 +16,19 @@ from pith_tui.core.model import Alias
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.view import RecordView
 from pith_tui.tui.commands import bindings_for
+from pith_tui.tui.messages import OpenRecord
 from pith_tui.tui.present import iso_time
 from pith_tui.tui.tables import fill_table
 
 LOOKUP_KINDS = ("arxiv", "arxiv_version", "doi")
-COLUMNS = (("Kind", 20), ("Value", 80), ("Created", 20), ("Checked", 50))
+COLUMNS = (("Kind", 14), ("Value", 40), ("Created", 19), ("Checked", 34))
 
 
 class AliasesPane(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = bindings_for("aliases")
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._aliases: tuple[Alias, ...] = ()
 
     def compose(self) -> ComposeResult:
@@ -73,4 +74,4 @@ class AliasesPane(Vertical):
                 markup=False,
             )
             return
-        self.screen.lookup(clean_text(alias.value), fill=True)  # type: ignore[attr-defined]
+        self.post_message(OpenRecord(clean_text(alias.value)))

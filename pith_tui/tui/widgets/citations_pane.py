@@ -11,14 +11,15 @@ from textual.widgets import DataTable, Static
 from pith_tui.core.model import Citation
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.view import RecordView
+from pith_tui.tui.messages import OpenRecord
 from pith_tui.tui.tables import fill_table
 
-COLUMNS = (("arXiv id", 20), ("Title", 200))
+COLUMNS = (("arXiv id", 16), ("Title", 120))
 
 
 class CitationsPane(Vertical):
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._citations: tuple[Citation, ...] = ()
 
     def compose(self) -> ComposeResult:
@@ -56,4 +57,4 @@ class CitationsPane(Vertical):
         if not arxiv_id:
             self.notify("This citation names no arXiv id.", title="Cited by", markup=False)
             return
-        self.screen.lookup(arxiv_id, fill=True)  # type: ignore[attr-defined]
+        self.post_message(OpenRecord(arxiv_id))

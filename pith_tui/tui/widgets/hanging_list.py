@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from textual.content import Content
 from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widget import Widget
 
 Row = tuple[Content, Content]
@@ -24,6 +25,11 @@ class HangingList(Widget):
         height: auto;
     }
     """
+    # The layout that gives the list its new height already used it; Textual's
+    # `virtual_size` is a layout reactive, so setting it afterwards asked for a second
+    # full-screen layout on every record shown (traced; ~25 ms later, at the next tick).
+    # The list does not scroll itself: a repaint is enough.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     def __init__(
         self,
@@ -36,9 +42,15 @@ class HangingList(Widget):
         super().__init__(id=id, classes=classes)
         self.items: tuple[Item, ...] = tuple(items)
         self.label_width = label_width
+        self._wrapped: tuple[int, list[Content]] | None = None  # (width, lines)
 
     def update(self, items: Sequence[Item]) -> None:
         self.items = tuple(items)
+        self._wrapped = None
+        # `refresh(layout=True)` bumps the counter in the box-model cache key only when no
+        # layout is pending; if a layout pass ran since (a resize), the old height stayed
+        # cached and the list was cut to its previous height. Bump it every time.
+        self._layout_updates += 1
         self.refresh(layout=True)
 
     @property
@@ -53,6 +65,15 @@ class HangingList(Widget):
         return "\n".join(lines)
 
     def _lines(self, width: int) -> list[Content]:
+        """The wrapped lines at `width`, computed once per width and items (the layout asks
+        for the height, then the render for the lines)."""
+        if self._wrapped is not None and self._wrapped[0] == width:
+            return self._wrapped[1]
+        lines = self._wrap(width)
+        self._wrapped = (width, lines)
+        return lines
+
+    def _wrap(self, width: int) -> list[Content]:
         width = max(width, self.label_width + 8)
         body_width = width - self.label_width
         pad = Content(" " * self.label_width)

@@ -7,6 +7,8 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
+from textual.reactive import Reactive
 
 from pith_tui.core.view import RecordView
 from pith_tui.tui.present import LABEL_STYLE, METADATA_FIELDS, metadata_fields
@@ -27,11 +29,18 @@ class MetadataPane(VerticalScroll):
     rest. A value that contradicts the signed record is shown as the signed value with a red
     ✗ line naming what the server's text says instead."""
 
+    # Its content's height is known to the layout that places it; Textual's `virtual_size`
+    # is a layout reactive, so setting it afterwards asked for a second full-screen layout
+    # on every record shown. The scrollbar gutter is reserved (app.tcss), so nothing else
+    # moves: a repaint is enough.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
     def compose(self) -> ComposeResult:
         yield HangingList([Content(EMPTY)], id="metadata-body", label_width=10)
 
-    def on_mount(self) -> None:
-        self.border_title = "Paper"
+    def show_message(self, message: Content) -> None:
+        """No record to show: say why (a failed start-up lookup)."""
+        self.query_one(HangingList).update([message])
 
     def show(self, view: RecordView, now: datetime, *, pending: bool = False) -> None:
         fields = metadata_fields(view, now, pending=pending)

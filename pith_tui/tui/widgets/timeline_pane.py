@@ -13,24 +13,21 @@ from textual.widgets import DataTable
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.verify import Status
 from pith_tui.core.view import RecordView
-from pith_tui.tui.present import (
-    STATUS_THEME_VARIABLES,
-    STATUS_WORDS,
-    event_detail_items,
-    event_time,
-)
+from pith_tui.tui.badges import STATUS_THEME_VARIABLES, STATUS_WORDS
+from pith_tui.tui.present import event_detail_items, event_time
 from pith_tui.tui.tables import fill_table
 from pith_tui.tui.widgets.hanging_list import HangingList
 
 NARROW_WIDTH = 110  # below this many columns the payload goes under the list, not beside it
-COLUMNS = (("#", 4), ("Time", 20), ("Type", 24), ("Target", 12), ("Signer key", 24), ("Check", 16))
+COLUMNS = (("#", 3), ("Time", 19), ("Type", 20), ("Target", 10), ("Signer key", 18), ("Check", 13))
 NO_EVENTS = "This record carries no events. Bundles carry the signed event log."
 
 
 class TimelinePane(Horizontal):
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._view: RecordView | None = None
+        self._detail: tuple[int, int] | None = None  # (id of the view, event index) shown
 
     def compose(self) -> ComposeResult:
         yield DataTable(id="events-table", cursor_type="row", zebra_stripes=True)
@@ -66,6 +63,10 @@ class TimelinePane(Horizontal):
         return Text(f"{status.symbol} {STATUS_WORDS[status]}", style=style)
 
     def _show_detail(self, index: int) -> None:
+        shown = (id(self._view), index)
+        if shown == self._detail:
+            return  # the table's first highlight after `show()`: already on screen
+        self._detail = shown
         detail = self.query_one("#event-detail", HangingList)
         if self._view is None or index < 0:
             detail.update([Content(NO_EVENTS)])
