@@ -30,6 +30,7 @@ from textual.widgets import Input, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from pith_tui.core.cache import CacheEntry
+from pith_tui.core.cache.paging import ListQuery
 from pith_tui.core.errors import PithError
 from pith_tui.core.resolver import Resolver
 from pith_tui.core.reverify import ReverifySummary, reverify_cache
@@ -41,7 +42,6 @@ from pith_tui.tui.widgets.cache_table import (
     COLUMNS,
     VERDICT_LABELS,
     CacheTable,
-    ListQuery,
     short_number,
 )
 from pith_tui.tui.widgets.confirm import ConfirmDialog
