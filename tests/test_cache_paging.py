@@ -182,3 +182,20 @@ def test_bad_sizes_are_refused() -> None:
         Paging(page_size=0)
     with pytest.raises(ValueError):
         Paging(max_pages=0)
+
+
+def test_an_exact_count_keeps_the_pages_and_drops_those_past_the_end() -> None:
+    paging = Paging(page_size=10)
+    paging.reset(ListQuery("sgd"), 10_000, rows(0, 30))  # a capped count: "10,000+"
+    generation = paging.generation
+    paging.set_count(25_000)
+    assert (paging.row_count, paging.generation, paging.loaded_pages) == (
+        25_000,
+        generation,
+        [0, 1, 2],
+    )
+    paging.set_count(12)
+    assert paging.loaded_pages == [0, 1]
+    assert paging.entry_at(11) == entry(11) and paging.entry_at(12) is None
+    paging.set_count(0)
+    assert paging.loaded_pages == [] and paging.clamp(3) == 0

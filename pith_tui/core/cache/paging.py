@@ -84,6 +84,16 @@ class Paging:
                     if len(chunk) == self.page_size or page == last_page:
                         self._put(page, chunk)
 
+    def set_count(self, count: int) -> None:
+        """The same query has `count` rows (an exact count replacing a capped one): the
+        pages loaded stay, those past the new end are let go."""
+        with self._lock:
+            self.row_count = max(0, count)
+            last_page = (self.row_count - 1) // self.page_size if self.row_count else -1
+            for page in [p for p in self._pages if p > last_page]:
+                del self._pages[page]
+            self._wanted = {p for p in self._wanted if p <= last_page}
+
     def reload(self) -> None:
         """Read every page again (verdicts changed); the pages on screen stay drawn, as
         stale, until their fresh copies arrive (no flicker)."""

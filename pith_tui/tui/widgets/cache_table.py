@@ -214,6 +214,13 @@ class CacheTable(ScrollView, can_focus=True):
         self.cursor_row = self._clamp(cursor_row)
         self.refresh()
 
+    def set_count(self, count: int) -> None:
+        """The listed query has `count` rows (the exact figure after a capped one)."""
+        self.paging.set_count(count)
+        self._update_virtual_size()
+        self.cursor_row = self._clamp(self.cursor_row)
+        self.refresh()
+
     def reload(self) -> None:
         """Fetch the rows again (verdicts changed); the old rows show until the new arrive."""
         self.paging.reload()
