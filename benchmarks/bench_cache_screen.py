@@ -37,8 +37,6 @@ from pith_tui.core.cache import Cache
 from pith_tui.core.resolver import Resolver
 from pith_tui.tui.app import PithApp
 
-TYPED = ("neural", "tao", "2407.0")
-
 
 async def run(folder, records: int, trace: bool) -> None:  # type: ignore[no-untyped-def]
     from pith_tui.tui.screens.cache_screen import CacheScreen
@@ -68,33 +66,29 @@ async def run(folder, records: int, trace: bool) -> None:  # type: ignore[no-unt
             f"failed-count stats ready {stats * 1000:.0f} ms"
         )
 
+        keystrokes = await filter_keystrokes(app, pilot, cache)
+        screen = app.screen
+        table = screen.query_one(CacheTable)
         box = screen.query_one("#cache-filter")
-        box.focus()
-        await pilot.pause()
-        echoes, lists, slowest = [], [], (0.0, "")
-        for phrase in TYPED:
-            box.value = ""  # type: ignore[attr-defined]
-            await c.until(lambda: table.query_spec.filter_text == "" and table.row_count == records)
-            await pilot.pause(0.3)
-            for char in phrase:
-                text = box.value + char  # type: ignore[attr-defined]
-                started = time.perf_counter()
-                c.send_key(app, char)
-                await c.until(lambda t=text: box.value == t)  # type: ignore[attr-defined]
-                echo = await c.next_frame(screen) - started
-                await c.until(lambda t=text: table.query_spec.filter_text == t)
-                listed = await c.next_frame(screen) - started
-                echoes.append(echo)
-                lists.append(listed)
-                slowest = max(slowest, (listed, f"{text!r} ({table.row_count:,} matches)"))
-                await pilot.pause(0.05)
-        debounce = 0.1
-        print(f"filter keystroke -> letter painted: {c.summary_ms(echoes)}")
         print(
-            f"filter keystroke -> filtered list painted (incl. 0.1 s debounce): {c.summary_ms(lists)}"
+            f"filter keystrokes: {keystrokes['count']} typed letter by letter in the screen, "
+            "now and before interleaved phrase by phrase (each letter left to settle)"
+        )
+        for label, key in (
+            ("key -> letter painted (echo)", "echo"),
+            ("debounce fired -> list settled", "work"),
+            ("key -> list settled (incl. 0.1 s debounce)", "settled"),
+        ):
+            print(f"  {label}, now:    {c.summary_ms(keystrokes['now'][key])}")
+            print(f"  {label}, before: {c.summary_ms(keystrokes['before'][key])}")
+        print(
+            f"  p99 work now / before: "
+            f"{c.percentile(keystrokes['now']['work'], 99) / c.percentile(keystrokes['before']['work'], 99):.2f}; "
+            f"slowest now {keystrokes['slowest']}"
         )
         print(
-            f"  work after the debounce: {c.summary_ms([x - debounce for x in lists])}; slowest {slowest[1]}"
+            f"  capped counts ('10,000+'): {len(keystrokes['now']['exact'])} keystrokes; "
+            f"debounce fired -> exact count shown: {c.summary_ms(keystrokes['now']['exact'] or [0.0])}"
         )
 
         box.value = ""  # type: ignore[attr-defined]
@@ -134,6 +128,97 @@ async def run(folder, records: int, trace: bool) -> None:  # type: ignore[no-unt
                 f"Python heap peak while the screen was open (tracemalloc): {peak_heap / 1e6:.1f} MB"
             )
     cache.close()
+
+
+def before_screen_class():  # type: ignore[no-untyped-def]
+    """The baseline: the screen as it listed before (the exact count first, then the page)."""
+    from textual import work
+    from textual.worker import get_current_worker
+
+    from pith_tui.core.cache import Count
+    from pith_tui.tui.screens.cache_screen import CacheScreen
+    from pith_tui.tui.widgets.cache_table import CacheTable
+
+    class ExactCountFirst(CacheScreen):
+        @work(thread=True, exclusive=True, group="cache-list", exit_on_error=False)
+        def _run_list_query(self, generation, query, cursor_row):  # type: ignore[no-untyped-def]
+            worker = get_current_worker()
+            count = self.cache.count(query.filter_text)
+            rows = self.cache.entries(
+                filter_text=query.filter_text,
+                sort=query.sort,
+                descending=query.descending,
+                limit=CacheTable.PAGE_SIZE,
+            )
+            if not worker.is_cancelled:
+                self._from_thread(self._list_ready, generation, query, Count(count), rows, 0, 0)
+
+    return ExactCountFirst
+
+
+async def filter_keystrokes(app, pilot, cache):  # type: ignore[no-untyped-def]
+    """Type every phrase of `bench_big_cache.filter_phrases` letter by letter, in the screen
+    as it is ("now") and in the baseline ("before"), alternating which goes first."""
+    from pith_tui.tui.screens.cache_screen import CacheScreen
+    from pith_tui.tui.widgets.cache_table import CacheTable
+
+    fired: list[float] = []
+    original_apply = CacheScreen._apply_filter
+
+    def timed_apply(self):  # type: ignore[no-untyped-def]
+        fired.append(time.perf_counter())
+        return original_apply(self)
+
+    CacheScreen._apply_filter = timed_apply  # type: ignore[method-assign]
+    variants = {"now": CacheScreen, "before": before_screen_class()}
+    results = {name: {"echo": [], "work": [], "settled": [], "exact": []} for name in variants}
+    slowest = (0.0, "")
+    count = 0
+    phrases = bench_big_cache.filter_phrases(cache)
+    for index, phrase in enumerate(phrases):
+        order = ("now", "before") if index % 2 else ("before", "now")
+        for name in order:
+            screen = variants[name](app.resolver)
+            await app.push_screen(screen)
+            table = screen.query_one(CacheTable)
+            await c.until(lambda t=table: t.row_count > 0 and t.entry_at(0) is not None)
+            box = screen.query_one("#cache-filter")
+            box.focus()
+            await pilot.pause()
+            for end in range(1, len(phrase) + 1):
+                text = phrase[:end]
+                fired.clear()
+                started = time.perf_counter()
+                c.send_key(app, "space" if text[-1] == " " else text[-1])
+                await c.until(lambda t=text, b=box: b.value == t)
+                echo = await c.next_frame(screen) - started
+                await c.until(
+                    lambda t=text, s=screen, tb=table: (
+                        tb.query_spec.filter_text == t
+                        and s.query_spec.filter_text == t
+                        and (tb.row_count == 0 or tb.entry_at(tb.cursor_row) is not None)
+                    )
+                )
+                done = await c.next_frame(screen)
+                capped = screen.matching.capped
+                if capped:
+                    await c.until(lambda s=screen: not s.matching.capped)
+                    exact_done = await c.next_frame(screen)
+                debounce_fired = fired[-1] if fired else started
+                results[name]["echo"].append(echo)
+                results[name]["work"].append(done - debounce_fired)
+                results[name]["settled"].append(done - started)
+                if capped:
+                    results[name]["exact"].append(exact_done - debounce_fired)
+                if name == "now":
+                    count += 1
+                    slowest = max(
+                        slowest, (done - debounce_fired, f"{text!r} ({screen.matching} matches)")
+                    )
+            app.pop_screen()
+            await pilot.pause()
+    CacheScreen._apply_filter = original_apply  # type: ignore[method-assign]
+    return {**results, "count": count, "slowest": slowest[1]}
 
 
 def main() -> None:

@@ -121,3 +121,21 @@ def test_verdict_filters_list_and_count_what_a_brute_force_finds(
                 assert (capped.value, capped.capped) == (
                     (40, True) if len(want) > 40 else (len(want), False)
                 ), typed
+
+
+def test_an_exact_count_nobody_waits_for_is_given_up(tmp_path: Path) -> None:
+    with Cache.open(tmp_path / "c") as cache:
+        fill(cache, 3000)
+        assert cache.count_unless("ab", lambda: False) == cache.count("ab")
+        asked: list[int] = []
+
+        def stop() -> bool:
+            asked.append(1)
+            return True
+
+        assert cache.count_unless("ab", stop) is None
+        assert asked  # asked while the pass ran, and it stopped there
+        assert cache.count_unless("sgd verdict:failed", lambda: False) == cache.count(
+            "sgd verdict:failed"
+        )
+        assert cache.entries(limit=1)  # the connection is usable after an interruption

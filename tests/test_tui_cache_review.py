@@ -4,6 +4,7 @@ words, driven with the pilot. Every wait is for a condition, never a fixed pause
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -260,13 +261,13 @@ async def test_a_capped_count_shows_until_the_exact_one_arrives(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         gate = threading.Event()
-        exact_count = resolver.cache.count
+        exact_count = resolver.cache.count_unless
 
-        def held_count(filter_text: str = "") -> int:
+        def held_count(filter_text: str, should_stop: Callable[[], bool]) -> int | None:
             gate.wait(10)
-            return exact_count(filter_text)
+            return exact_count(filter_text, should_stop)
 
-        monkeypatch.setattr(resolver.cache, "count", held_count)
+        monkeypatch.setattr(resolver.cache, "count_unless", held_count)
         await pilot.press("slash", *"author")
         await wait_until(pilot, lambda: "10,000+ matches for “author”" in summary_text(app))
         table = table_of(app)

@@ -64,7 +64,9 @@ VERDICT_STYLES = {
     "incomplete": "$text-warning",
     "unknown": "$text-muted",
 }
-_OWN_GROUPS = frozenset({"cache-list", "cache-stats", "reverify", "export", "cache-table-pages"})
+_OWN_GROUPS = frozenset(
+    {"cache-list", "cache-count", "cache-stats", "reverify", "export", "cache-table-pages"}
+)
 
 
 def _plain(text: object, max_chars: int = 300) -> str:
@@ -88,6 +90,8 @@ class DetailPane(Widget):
         self.content = Content("")
 
     def show(self, content: Content) -> None:
+        if content.plain == self.content.plain and content.spans == self.content.spans:
+            return  # the same again (the highlight message after a list): no extra frame
         self.content = content
         self.refresh()
 
@@ -128,6 +132,7 @@ class CacheScreen(Screen[str | None]):
         self.query_spec = ListQuery("", saved.column, saved.descending)
         self._sort_saved = saved
         self._sort_warned = False
+        self._listed_once = False
         self._list_generation = 0
         self._filter_timer: Timer | None = None
         self._open_when_listed = False
@@ -203,7 +208,8 @@ class CacheScreen(Screen[str | None]):
         if self.query_spec.descending != (self.query_spec.sort == "fetched_at"):
             arrow = "oldest first" if self.query_spec.sort == "fetched_at" else "Z→A"
         parts.append((f"   sorted by {sort}, {arrow}", "$text-muted"))
-        self.query_one("#cache-summary", Static).update(Content.assemble(*parts))
+        # One line, fixed height (cache_screen.tcss): a repaint, never a re-layout.
+        self.query_one("#cache-summary", Static).update(Content.assemble(*parts), layout=False)
 
     def _update_detail(self, entry: CacheEntry | None) -> None:
         detail = self.query_one(DetailPane)
@@ -250,8 +256,8 @@ class CacheScreen(Screen[str | None]):
     @work(thread=True, exclusive=True, group="cache-list", exit_on_error=False)
     def _run_list_query(self, generation: int, query: ListQuery, cursor_row: int) -> None:
         """The page at the cursor first, then its count - capped ("10,000+"), so a filter that
-        matches most of 100,000 rows costs a keystroke what a rare one does - and, when it
-        was capped, the exact count after the page is on screen."""
+        matches most of 100,000 rows costs a keystroke what a rare one does. When it was
+        capped, `_run_exact_count` follows once the page is on screen."""
         worker = get_current_worker()
 
         def page_at(row: int) -> tuple[int, list[CacheEntry]]:
@@ -274,10 +280,6 @@ class CacheScreen(Screen[str | None]):
         if worker.is_cancelled:
             return
         self._from_thread(self._list_ready, generation, query, count, rows, first_row, cursor_row)
-        if count.capped:
-            exact = self.cache.count(query.filter_text)
-            if not worker.is_cancelled:
-                self._from_thread(self._count_ready, generation, query, exact)
 
     def _list_ready(
         self,
@@ -294,9 +296,26 @@ class CacheScreen(Screen[str | None]):
         if not query.filter_text.strip() and not count.capped:
             self.total = count.value
         self._show_rows(query, count.value, rows, first_row=first_row, cursor_row=cursor_row)
+        if count.capped:
+            # After the page's frame: the count's pass over the rows never delays the page.
+            self.call_after_refresh(self._run_exact_count, generation, query)
         if self._open_when_listed:
             self._open_when_listed = False
             self.action_open()
+
+    @work(thread=True, exclusive=True, group="cache-count", exit_on_error=False)
+    def _run_exact_count(self, generation: int, query: ListQuery) -> None:
+        """The exact count of a list shown with a capped one; given up as soon as another
+        filter or sort is asked for (it would hold the cache while that one's page waits)."""
+        if generation != self._list_generation:
+            return
+        worker = get_current_worker()
+        exact = self.cache.count_unless(
+            query.filter_text,
+            lambda: worker.is_cancelled or generation != self._list_generation,
+        )
+        if exact is not None and not worker.is_cancelled:
+            self._from_thread(self._count_ready, generation, query, exact)
 
     def _count_ready(self, generation: int, query: ListQuery, count: int) -> None:
         """The exact count of a list shown with a capped one."""
@@ -324,10 +343,15 @@ class CacheScreen(Screen[str | None]):
                 if query.filter_text.strip()
                 else "The cache is empty: records you look up are kept here."
             )
+        had_rows = table.row_count > 0
         table.show(query, count, rows, first_row=first_row, cursor_row=cursor_row)
         self._update_summary()
         self._update_detail(table.highlighted_entry)
-        self.refresh_bindings()
+        if (count > 0) != had_rows or not self._listed_once:
+            # Open and Delete depend on there being rows; the footer is redrawn (a re-layout
+            # of the screen) only when that changes, not on every keystroke of a filter.
+            self._listed_once = True
+            self.refresh_bindings()
 
     def _refresh_stats(self) -> None:
         self._run_stats()

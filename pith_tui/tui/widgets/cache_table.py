@@ -361,7 +361,23 @@ class CacheTable(ScrollView, can_focus=True):
         self._scroll_cursor_into_view()
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, self.row_count + 1)
+        size = Size(self.scrollable_content_region.width, self.row_count + 1)
+        if size == self.virtual_size:
+            return
+        height = self.container_size.height
+        if (
+            self.is_mounted
+            and height
+            and size.width == self.virtual_size.width
+            and (size.height > height) == (self.virtual_size.height > height)
+        ):
+            # The scrollbar stays (or stays away): resize its thumb and repaint, without
+            # the re-layout of the whole screen a `virtual_size` change asks for.
+            self.set_reactive(CacheTable.virtual_size, size)
+            self._scroll_update(size)
+            self.refresh()
+            return
+        self.virtual_size = size
 
     def _layout(self, width: int) -> list[tuple[Column, int]]:
         """(column, width) for the columns that fit, one space between columns."""
