@@ -82,6 +82,10 @@ async def run(folder, records: int, trace: bool) -> None:  # type: ignore[no-unt
             print(f"  {label}, now:    {c.summary_ms(keystrokes['now'][key])}")
             print(f"  {label}, before: {c.summary_ms(keystrokes['before'][key])}")
         print(
+            f"  key -> letter painted, a screen with only an Input (echo baseline): "
+            f"{c.summary_ms(keystrokes['bare_echo'])}"
+        )
+        print(
             f"  p99 work now / before: "
             f"{c.percentile(keystrokes['now']['work'], 99) / c.percentile(keystrokes['before']['work'], 99):.2f}; "
             f"slowest now {keystrokes['slowest']}"
@@ -172,6 +176,7 @@ async def filter_keystrokes(app, pilot, cache):  # type: ignore[no-untyped-def]
     CacheScreen._apply_filter = timed_apply  # type: ignore[method-assign]
     variants = {"now": CacheScreen, "before": before_screen_class()}
     results = {name: {"echo": [], "work": [], "settled": [], "exact": []} for name in variants}
+    bare_echo: list[float] = []
     slowest = (0.0, "")
     count = 0
     phrases = bench_big_cache.filter_phrases(cache)
@@ -217,8 +222,36 @@ async def filter_keystrokes(app, pilot, cache):  # type: ignore[no-untyped-def]
                     )
             app.pop_screen()
             await pilot.pause()
+        bare_echo += await bare_input_echo(app, pilot, phrase)
     CacheScreen._apply_filter = original_apply  # type: ignore[method-assign]
-    return {**results, "count": count, "slowest": slowest[1]}
+    return {**results, "count": count, "slowest": slowest[1], "bare_echo": bare_echo}
+
+
+async def bare_input_echo(app, pilot, phrase: str) -> list[float]:  # type: ignore[no-untyped-def]
+    """The echo baseline: the same letters typed into a screen holding only an `Input`."""
+    from textual.screen import Screen
+    from textual.widgets import Input
+
+    class BareInput(Screen[None]):
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield Input()
+
+    screen = BareInput()
+    await app.push_screen(screen)
+    box = screen.query_one(Input)
+    box.focus()
+    await pilot.pause()
+    echoes = []
+    for end in range(1, len(phrase) + 1):
+        text = phrase[:end]
+        started = time.perf_counter()
+        c.send_key(app, "space" if text[-1] == " " else text[-1])
+        await c.until(lambda t=text: box.value == t)
+        echoes.append(await c.next_frame(screen) - started)
+        await pilot.pause(0.05)
+    app.pop_screen()
+    await pilot.pause()
+    return echoes
 
 
 def main() -> None:

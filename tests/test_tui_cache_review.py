@@ -278,3 +278,29 @@ async def test_a_capped_count_shows_until_the_exact_one_arrives(
         assert table.row_count == 10_050
         await pilot.press("escape", "end")
         await wait_until(pilot, lambda: table.cursor_row == 10_049)
+
+
+async def test_the_scrollbar_follows_the_row_count(tmp_path: Path) -> None:
+    """The table resizes its scrollbar itself (no screen re-layout per keystroke): it must
+    still appear, disappear and size its thumb for the rows listed."""
+    resolver = make_resolver(tmp_path, clock=Clock(), offline=True, samples=False)
+    fill_synthetic(resolver.cache, 3000)
+    app = Host(resolver)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = table_of(app)
+        assert table.show_vertical_scrollbar
+        assert table.vertical_scrollbar.window_virtual_size == 3001
+        for text, rows in (("entropy", resolver.cache.count("entropy")), ("entropy 12", None)):
+            await filter_to(pilot, text)
+            rows = resolver.cache.count(text) if rows is None else rows
+            await wait_until(pilot, lambda r=rows: table.row_count == r)  # type: ignore[misc]
+            if rows + 1 > table.container_size.height:
+                assert table.show_vertical_scrollbar
+                assert table.vertical_scrollbar.window_virtual_size == rows + 1
+            else:
+                assert not table.show_vertical_scrollbar
+        await filter_to(pilot, "")
+        await wait_until(pilot, lambda: table.row_count == 3000)
+        await wait_until(pilot, lambda: table.show_vertical_scrollbar)
+        assert table.vertical_scrollbar.window_virtual_size == 3001

@@ -186,6 +186,7 @@ class CacheTable(ScrollView, can_focus=True):
         self._kick_scheduled = False
         self._last_highlighted: tuple[int, str | None] | None = None
         self._frame: _Frame | None = None
+        self._scrollbar_size: Size | None = None  # the virtual size the scrollbar shows
         self.empty_message = "No cached records match."
 
     # ------------------------------------------------------------------ public API
@@ -356,6 +357,22 @@ class CacheTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ sizing
 
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """`ScrollView._size_updated`, minus a repaint of the scrollbar on every re-layout of
+        the screen (each keystroke in the filter): ScrollView keeps its own virtual size and
+        ignores the one the layout passes, yet took the difference as a change. Here a
+        change is one of the size, the container or the virtual size the scrollbar shows."""
+        if (
+            size == self._size
+            and container_size == self.container_size
+            and self.virtual_size == self._scrollbar_size
+        ):
+            return False
+        self._scrollbar_size = self.virtual_size
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
     def on_resize(self, event: events.Resize) -> None:
         self._update_virtual_size()
         self._scroll_cursor_into_view()
@@ -375,6 +392,7 @@ class CacheTable(ScrollView, can_focus=True):
             # the re-layout of the whole screen a `virtual_size` change asks for.
             self.set_reactive(CacheTable.virtual_size, size)
             self._scroll_update(size)
+            self._scrollbar_size = size
             self.refresh()
             return
         self.virtual_size = size
