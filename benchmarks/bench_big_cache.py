@@ -52,7 +52,7 @@ TYPED = (
     "10.48550/arxiv.2401",
     "zebra crossing",
 )
-VERDICT_TYPED = ("verdict:failed", "neural verdict:inc")
+VERDICT_TYPED = ("verdict:failed", "neural verdict:inc", "quantum verdict:verified")
 CHUNK = 2000
 
 

@@ -237,7 +237,7 @@ def filtered_page(
     finally:
         connection.set_progress_handler(None, 0)
     unindexed = ", ".join(f"+{term}" for term in order_by(sort, descending).split(", "))
-    where, where_params = _candidates(filter_text, full_text)
+    where, where_params = _candidates(connection, filter_text, full_text)
     counted = connection.execute(
         f"SELECT {ENTRY_COLUMNS}, count(*) OVER () FROM entries{where} "
         f"ORDER BY {unindexed} LIMIT ? OFFSET ?",
@@ -248,18 +248,39 @@ def filtered_page(
     return [row[:-1] for row in counted]
 
 
-def _candidates(filter_text: str, full_text: bool) -> tuple[str, list[Any]]:
+def _candidates(connection: Any, filter_text: str, full_text: bool) -> tuple[str, list[Any]]:
     """The WHERE clause of the rows matching the filter: the index's candidates, checked
-    with the substring test, when the index can answer; else the test on every row."""
+    with the substring test, when the index can answer and no verdict word keeps fewer
+    rows (`_verdict_selective`); else the test on every row (SQLite walks the verdict
+    index when there is a verdict word)."""
     text = needle(filter_text)
-    if not _indexed(text, full_text):
+    if not _indexed(text, full_text) or _verdict_selective(connection, filter_text):
         return filter_clause(filter_text)
-    conditions, params = _verdict_conditions(filter_text)
+    conditions, params = _verdict_conditions(filter_text, "+verdict")  # the index drives
     return (
         f" WHERE id IN (SELECT rowid FROM {search.INDEX} WHERE {search.INDEX} MATCH ?) "
         "AND search_text GLOB ?" + "".join(f" AND {c}" for c in conditions),
         [search.match(text), glob_pattern(text), *params],
     )
+
+
+VERDICT_WALK = 5000
+"""A filter whose verdict words keep at most this many entries is answered by walking the
+verdict index (each row tested for the text): measured on 100,000 entries, 'neural' among
+the ~2,000 incomplete ones 3 ms, against 34 ms through the text index's candidates."""
+
+
+def _verdict_selective(connection: Any, filter_text: str) -> bool:
+    """Whether the filter's verdict words keep at most `VERDICT_WALK` entries (an index
+    walk that stops there: no row is read)."""
+    conditions, params = _verdict_conditions(filter_text)
+    if not params:  # no verdict word, or an unknown one (nothing matches anyway)
+        return False
+    found = connection.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM entries WHERE {conditions[0]} LIMIT ?)",
+        [*params, VERDICT_WALK + 1],
+    ).fetchone()[0]
+    return int(found) <= VERDICT_WALK
 
 
 def _indexed(text: str, full_text: bool) -> bool:
@@ -282,7 +303,7 @@ def count(
         return known
     where, params = filter_clause(filter_text)
     if _indexed(text, full_text) and not _dense(connection, text):
-        where, params = _candidates(filter_text, full_text)
+        where, params = _candidates(connection, filter_text, full_text)
     return int(connection.execute(f"SELECT count(*) FROM entries{where}", params).fetchone()[0])
 
 
@@ -331,8 +352,10 @@ def count_capped(
     known = memo.get(connection, memo_key(filter_text)) if memo is not None else None
     if known is not None:
         return Count(cap, capped=True) if known > cap else Count(known)
-    if _indexed(text, full_text):
-        conditions, verdicts = _verdict_conditions(filter_text, "entries.verdict")
+    if _indexed(text, full_text) and not _verdict_selective(connection, filter_text):
+        # `+`: the verdict is tested on each candidate, never an index to drive the join
+        # (SQLite chose the verdict index for 'neural verdict:verified': 1.3 s).
+        conditions, verdicts = _verdict_conditions(filter_text, "+entries.verdict")
         source = (
             f"{search.INDEX} JOIN entries ON entries.id = {search.INDEX}.rowid "
             f"WHERE {search.INDEX} MATCH ? AND entries.search_text GLOB ?"
