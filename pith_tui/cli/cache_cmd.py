@@ -11,12 +11,14 @@ from pith_tui.cli.common import (
     EXIT_FETCH,
     EXIT_NOT_VERIFIED,
     EXIT_OK,
+    EXIT_USAGE,
     Parser,
     add_common_options,
     dump_json,
     print_notices,
     session_for,
 )
+from pith_tui.core.cache.filter_words import parse_filter
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.timefmt import relative_time
 
@@ -59,6 +61,13 @@ def cache_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="action", required=True, parser_class=Parser)
     listing = sub.add_parser("list", help="list cached records")
     listing.add_argument("--json", action="store_true")
+    listing.add_argument(
+        "--filter",
+        default="",
+        metavar="WORDS",
+        help="only records whose ids, title or authors contain WORDS; "
+        "verdict:failed (or verified, incomplete, unknown) keeps one verdict",
+    )
     check = sub.add_parser("verify", help="re-verify every cached record")
     check.add_argument("--json", action="store_true")
     check.add_argument(
@@ -95,7 +104,11 @@ def cmd_cache(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.action == "path":
         print(cache.path, file=out)
     elif args.action == "list":
-        entries = cache.entries(sort="fetched_at", descending=True)
+        problem = parse_filter(args.filter).error
+        if problem:
+            print(f"pith-tui cache list: {clean_text(problem)}", file=err)
+            return EXIT_USAGE
+        entries = cache.entries(filter_text=args.filter, sort="fetched_at", descending=True)
         if args.json:
             dump_json(
                 [
