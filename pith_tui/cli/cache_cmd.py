@@ -104,9 +104,9 @@ def cmd_cache(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.action == "path":
         print(cache.path, file=out)
     elif args.action == "list":
-        problem = parse_filter(args.filter).error
-        if problem:
-            print(f"pith-tui cache list: {clean_text(problem)}", file=err)
+        bad_filter = parse_filter(args.filter).error
+        if bad_filter:
+            print(f"pith-tui cache list: {clean_text(bad_filter)}", file=err)
             return EXIT_USAGE
         entries = cache.entries(filter_text=args.filter, sort="fetched_at", descending=True)
         if args.json:
