@@ -12,7 +12,8 @@ generated once under $PITH_BENCH_DIR and reused. Measured (median of `--repeat`)
   what the cache screen does before its first frame;
 - the first page for every sort column, both directions (each must be an index walk);
 - each filter keystroke, typing phrases one letter at a time (>= 100 keystrokes: words,
-  arXiv ids, Pith ids of the cache, authors, a phrase nothing matches), in the same run
+  arXiv ids, Pith ids of the cache, authors, a phrase nothing matches, verdict: words),
+  in the same run
   and interleaved: what a keystroke costs now - the first page `entries(filter, limit=100)`
   then `count_capped(filter)` ("10,000+"), with the FTS5 trigram index - against the scan
   this replaced (`count(filter)` + first page, the index not used), and the exact count
@@ -51,6 +52,7 @@ TYPED = (
     "10.48550/arxiv.2401",
     "zebra crossing",
 )
+VERDICT_TYPED = ("verdict:failed", "neural verdict:inc", "quantum verdict:verified")
 CHUNK = 2000
 
 
@@ -95,6 +97,16 @@ def build(records: int):  # type: ignore[no-untyped-def]
             )  # benchmark only: a settled file
 
     return _build
+
+
+def filter_phrases(cache: Cache) -> list[str]:
+    """What is typed into the filter, letter by letter (>= 100 keystrokes): words, arXiv ids,
+    Pith ids of the cache, authors, a phrase nothing matches, verdict words."""
+    rng = random.Random(5)
+    phrases = [*TYPED]
+    phrases += [pid[:10].lower() for pid in rng.sample(cache.all_pith_ids(), 4)]
+    phrases += [e.authors.split(",")[0].strip().lower() for e in cache.entries(limit=2)]
+    return [*phrases, *VERDICT_TYPED]
 
 
 def timed(fn, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
@@ -184,11 +196,9 @@ def main() -> None:
     scan = Cache.open(folder)
     scan.full_text = False
     exact_counter = Cache.open(folder)
-    rng = random.Random(5)
-    phrases = [*TYPED]
-    phrases += [pid[:10].lower() for pid in rng.sample(cache.all_pith_ids(), 4)]
-    phrases += [e.authors.split(",")[0].strip().lower() for e in cache.entries(limit=2)]
-    keystrokes = [phrase[:end] for phrase in phrases for end in range(1, len(phrase) + 1)]
+    keystrokes = [
+        phrase[:end] for phrase in filter_phrases(cache) for end in range(1, len(phrase) + 1)
+    ]
     now_cost: list[float] = []
     before_cost: list[float] = []
     exact_cost: list[float] = []

@@ -27,13 +27,12 @@ import _common as c
 import bench_bulk_verify
 from nacl.signing import VerifyKey
 
-from pith_tui.core import canonical
+from pith_tui.core import canonical, reverify
 from pith_tui.core.cache import Cache
 from pith_tui.core.canonical import parse_json
 from pith_tui.core.keys import PinnedKey
 from pith_tui.core.model import parse_document
 from pith_tui.core.reverify import verify_chunk
-from pith_tui.core.stored import read_stored
 from pith_tui.core.verify import verify
 from tests.signing import TEST_KEY
 
@@ -96,9 +95,13 @@ def main() -> None:
     for form, encode in encoders.items():
         object.__setattr__(form, "encode", timed(encode))  # a frozen dataclass: profiling only
     try:
-        for pith_id in ids:
+        read = reverify.CHUNK  # read as `reverify.verify_chunk` does: one read per chunk
+        chunk: dict[str, list[Any]] = {}
+        for index, pith_id in enumerate(ids):
             t0 = clock()
-            stored = read_stored(cache, pith_id)
+            if index % read == 0:
+                chunk = reverify._read_chunk(cache, ids[index : index + read])
+            stored = chunk[pith_id]
             t1 = clock()
             parsed = [parse_json(doc.raw) for doc in stored]
             t2 = clock()

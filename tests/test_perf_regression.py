@@ -99,7 +99,7 @@ def test_reverifying_the_cache_checks_each_signature_once_and_writes_once_per_ch
     transactions = [s for s in statements if s.startswith("BEGIN")]
     assert len(transactions) == 3  # one verdict write per chunk of 4, not one per record
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(reads) <= 1 + 2 * 12  # the id list, then at most record + bundle per id
+    assert len(reads) == 1 + 3  # the id list, then one read per chunk (`Cache.get_many`)
     cache.close()
 
 

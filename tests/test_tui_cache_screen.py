@@ -318,7 +318,8 @@ async def test_filter_narrows_rows(tmp_path: Path, text: str, expected: set[str]
         await type_filter(pilot, text)
         assert set(listed_ids(app)) == expected
         assert table_of(app).row_count == len(expected)
-        assert f"{len(expected)} match" in summary_text(app)
+        words = {0: "no match", 1: "1 match"}.get(len(expected), f"{len(expected)} matches")
+        assert f"{words} for “{text}”" in summary_text(app)
         if not expected:
             assert "No cached record matches the filter." in visible_lines(app)[1]
         await pilot.press("escape")  # back to the list, filter kept
@@ -752,7 +753,7 @@ async def test_filter_over_many_rows_and_cursor_page(tmp_path: Path) -> None:
         expected = resolver.cache.count("entropy")
         assert 0 < expected < 3000
         assert table_of(app).row_count == expected
-        assert f"{expected:,} match “entropy”" in summary_text(app)
+        assert f"{expected:,} matches for “entropy”" in summary_text(app)
         await pilot.press("escape", "end")
         await settle(pilot)
         last = resolver.cache.entries(filter_text="entropy", offset=expected - 1, limit=1)[0]

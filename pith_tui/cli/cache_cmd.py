@@ -11,6 +11,7 @@ from pith_tui.cli.common import (
     EXIT_FETCH,
     EXIT_NOT_VERIFIED,
     EXIT_OK,
+    EXIT_USAGE,
     Parser,
     add_common_options,
     dump_json,
@@ -18,6 +19,7 @@ from pith_tui.cli.common import (
     session_for,
 )
 from pith_tui.core.bibcheck import DEFAULT_CONCURRENCY
+from pith_tui.core.cache.filter_words import parse_filter
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.timefmt import relative_time
 
@@ -61,6 +63,13 @@ def cache_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="action", required=True, parser_class=Parser)
     listing = sub.add_parser("list", help="list cached records")
     listing.add_argument("--json", action="store_true")
+    listing.add_argument(
+        "--filter",
+        default="",
+        metavar="WORDS",
+        help="only records whose ids, title or authors contain WORDS; "
+        "verdict:failed (or verified, incomplete, unknown) keeps one verdict",
+    )
     check = sub.add_parser("verify", help="re-verify every cached record")
     check.add_argument("--json", action="store_true")
     check.add_argument(
@@ -111,7 +120,11 @@ def cmd_cache(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.action == "path":
         print(cache.path, file=out)
     elif args.action == "list":
-        entries = cache.entries(sort="fetched_at", descending=True)
+        bad_filter = parse_filter(args.filter).error
+        if bad_filter:
+            print(f"pith-tui cache list: {clean_text(bad_filter)}", file=err)
+            return EXIT_USAGE
+        entries = cache.entries(filter_text=args.filter, sort="fetched_at", descending=True)
         if args.json:
             dump_json(
                 [

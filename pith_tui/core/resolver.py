@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pith_tui.core import urls
-from pith_tui.core.cache import Cache, CacheChanged, StoredDocument, raw_digest
+from pith_tui.core.cache import Cache, CacheChanged, CacheEntry, StoredDocument, raw_digest
 from pith_tui.core.errors import (
     CacheError,
     FetchError,
@@ -40,6 +40,7 @@ from pith_tui.core.model import Bundle, NumberRecord
 from pith_tui.core.samples import sample_documents
 from pith_tui.core.stored import Verified, load_stored, verify_bytes
 from pith_tui.core.succession import Copy, Judgement, judge, judge_paper
+from pith_tui.core.verify import combined_verdict
 from pith_tui.core.view import RecordView
 from pith_tui.core.vocab import DocKind, StoredSource, Verdict, ViewSource
 
@@ -248,7 +249,7 @@ class Resolver:
         except NotCachedError:
             raise
         except CacheError:
-            self._remember_failed(pith_id)
+            self._record_verdict(pith_id, Verdict.FAILED)  # damaged on disk
             raise
         newest = max(stored, key=lambda d: d.fetched_at)
         if source is None:
@@ -257,18 +258,22 @@ class Resolver:
                 source = "cache-stale"
             if self.offline and source != "sample":
                 source = "offline"
-        view = self._make_view(pith_id, items, source, newest.fetched_at)
-        if view.verdict is Verdict.FAILED:
-            self._remember_failed(pith_id)
-        return view
+        return self._make_view(pith_id, items, source, newest.fetched_at)
 
-    def _remember_failed(self, pith_id: str) -> None:
-        # For the listing only: a read-only or full disk must not hide the verdict itself,
-        # and an id edited on disk into a non-id (ValueError) has no entry to mark.
+    def _record_verdict(self, pith_id: str, verdict: Verdict, listed: str | None = None) -> None:
+        """Write the verdict of the latest verification of the cached documents of `pith_id`
+        to the cache listing (the cache review's Verdict column); `listed`, the verdict the
+        listing has now, saves the write when it is the same.
+
+        For the listing only: a read-only or full disk must not hide the verdict itself,
+        and an id edited on disk into a non-id (ValueError) has no entry to mark.
+        """
+        if verdict.value == listed:
+            return
         with contextlib.suppress(CacheError, ValueError):
-            self.cache.set_verdict(pith_id, Verdict.FAILED.value)
+            self.cache.set_verdict(pith_id, verdict.value)
 
-    def _cache_notes(self, pith_id: str) -> tuple[bool, str]:
+    def _cache_notes(self, entry: CacheEntry | None, pith_id: str) -> tuple[bool, str]:
         """(changed upstream, the text-change note or "") for a cached id.
 
         Changed upstream: another document arrived for its arXiv id (a new Pith id took it
@@ -276,9 +281,6 @@ class Resolver:
         id. The note: "the server's text changed since <time>: authors, citations" when a
         copy with the same hash but other unsigned text replaced an earlier one.
         """
-        # A primary-key lookup: a filtered listing here scanned every entry (profiled: 40% of
-        # a lookup with 2,000 entries, growing with the cache).
-        entry = self.cache.entry(pith_id)
         if entry is None:
             return False, ""
         changed = entry.changed_upstream or (
@@ -305,18 +307,29 @@ class Resolver:
         *,
         changed: bool = False,
         notes: tuple[str, ...] = (),
+        cached: bool = True,
     ) -> RecordView:
+        """The view of `items`; unless it is a file's, the cache's notes are added and, when
+        `cached` (every document shown is the one the cache holds), its verdict is recorded
+        in the listing: the one place a lookup, a refresh or an open from the cache does."""
         record, bundle = items.get("record"), items.get("bundle")
         extra = list(notes)
         if record is not None and bundle is None:
             extra.append("record only: no open graph bundle is cached or published for it")
+        entry: CacheEntry | None = None
         if source != ViewSource.FILE.value:
-            flagged, text_note = self._cache_notes(pith_id)
+            # A primary-key lookup: a filtered listing here scanned every entry (profiled:
+            # 40% of a lookup with 2,000 entries, growing with the cache).
+            entry = self.cache.entry(pith_id)
+            flagged, text_note = self._cache_notes(entry, pith_id)
             changed = changed or flagged
             if text_note:
                 extra.append(text_note)
         if changed:
             extra.append("changed upstream: the cache holds more than one version of this record")
+        if entry is not None and cached:
+            verdict = combined_verdict(item.report.verdict for item in items.values())
+            self._record_verdict(pith_id, verdict, entry.verdict)
         return RecordView(
             pith_id=pith_id,
             record=record.document
@@ -590,8 +603,20 @@ class Resolver:
                     shown[DocKind.BUNDLE.value] = kept
                     if bundle is not None and bundle[0] is None:
                         notes.append("the server sent no bundle now: showing the cached one")
+        # A fetched document that failed was not stored: the cache's own copy stands, and
+        # so does its verdict in the listing.
+        not_stored = any(
+            shown.get(kind) is verified and verified.report.verdict is Verdict.FAILED
+            for kind, (verified, _fetched) in items.items()
+        )
         return self._make_view(
-            item.pith_id, shown, "network", first.fetched_at, changed=changed, notes=tuple(notes)
+            item.pith_id,
+            shown,
+            "network",
+            first.fetched_at,
+            changed=changed,
+            notes=tuple(notes),
+            cached=not not_stored,
         )
 
     def _bundle_from(

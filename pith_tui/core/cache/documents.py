@@ -16,15 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pith_tui.core.cache.filter_words import LISTED_VERDICTS
 from pith_tui.core.cache.listing import search_text
 from pith_tui.core.cache.schema import parse_time, time_text
 from pith_tui.core.canonical import MAX_DOCUMENT_BYTES
 from pith_tui.core.errors import CacheError
 from pith_tui.core.ids import is_pith_id
-from pith_tui.core.vocab import DocKind, Verdict
+from pith_tui.core.vocab import DocKind
 
 KINDS = tuple(kind.value for kind in DocKind)
-VERDICTS = (*(verdict.value for verdict in Verdict), "unknown")
+VERDICTS = LISTED_VERDICTS
 IN_CHUNK = 500  # bound parameters per IN (...) query, well under SQLite's limit
 
 _KIND_ORDER = {kind: index for index, kind in enumerate(KINDS)}

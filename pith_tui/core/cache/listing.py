@@ -1,9 +1,10 @@
-"""The cache listing: its rows, sorted by any column and filtered by a substring.
+"""The cache listing: its rows, sorted by any column and filtered by a substring and verdicts.
 
 Each sort column has an index (see `schema`), so a page of the listing is an index walk and
 never reads every row. The filter is a case-insensitive substring of an entry's
 `search_text` (its Pith id and number, arXiv id and DOI, title and authors, lower-cased,
-one per line, runs of spaces collapsed), so a filter term never spans two fields.
+one per line, runs of spaces collapsed), so a filter term never spans two fields; its
+`verdict:` words (see `filter_words`) keep the entries with those last verdicts.
 
 Both sides are lower-cased, so the test is a case-sensitive GLOB `*needle*` (its wildcards
 escaped): the same as `instr(search_text, needle) > 0`, and measured twice as fast, since
@@ -20,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from pith_tui.core.cache import search
+from pith_tui.core.cache.filter_words import parse_filter
 from pith_tui.core.cache.schema import parse_time
 
 SORT_COLUMNS = ("pith_number", "arxiv_id", "title", "verdict", "source", "fetched_at")
@@ -77,8 +79,9 @@ def search_text(parts: Iterable[str | None]) -> str:
 
 
 def needle(filter_text: str) -> str:
-    """The filter as `search_text` spells it: lower-case, runs of spaces collapsed."""
-    return _folded(filter_text)
+    """The filter's text (its words but the verdict ones) as `search_text` spells it:
+    lower-case, runs of spaces collapsed."""
+    return _folded(parse_filter(filter_text).text)
 
 
 def glob_pattern(text: str) -> str:
@@ -87,11 +90,32 @@ def glob_pattern(text: str) -> str:
 
 
 def filter_clause(filter_text: str) -> tuple[str, list[Any]]:
-    """Case-insensitive substring, runs of spaces collapsed as in `search_text`."""
+    """The WHERE clause of a filter (`filter_words`): a case-insensitive substring, runs of
+    spaces collapsed as in `search_text`, and the verdicts asked for."""
     text = needle(filter_text)
-    if not text:
+    conditions, params = _verdict_conditions(filter_text)
+    if text:
+        conditions.insert(0, "search_text GLOB ?")
+        params.insert(0, glob_pattern(text))
+    if not conditions:
         return "", []
-    return " WHERE search_text GLOB ?", [glob_pattern(text)]
+    return " WHERE " + " AND ".join(conditions), params
+
+
+def _verdict_conditions(filter_text: str, column: str = "verdict") -> tuple[list[str], list[Any]]:
+    """The conditions of the filter's verdict words (an unknown verdict matches nothing)."""
+    parsed = parse_filter(filter_text)
+    if parsed.error:
+        return ["0"], []
+    if not parsed.verdicts:
+        return [], []
+    marks = ", ".join("?" for _ in parsed.verdicts)
+    return [f"{column} IN ({marks})"], list(parsed.verdicts)
+
+
+def memo_key(filter_text: str) -> str:
+    """The same for two filters that list the same entries."""
+    return parse_filter(filter_text).key
 
 
 def order_by(sort: str, descending: bool) -> str:
@@ -213,28 +237,50 @@ def filtered_page(
     finally:
         connection.set_progress_handler(None, 0)
     unindexed = ", ".join(f"+{term}" for term in order_by(sort, descending).split(", "))
-    where, where_params = _candidates(filter_text, full_text)
+    where, where_params = _candidates(connection, filter_text, full_text)
     counted = connection.execute(
         f"SELECT {ENTRY_COLUMNS}, count(*) OVER () FROM entries{where} "
         f"ORDER BY {unindexed} LIMIT ? OFFSET ?",
         [*where_params, limit, max(0, offset)],
     ).fetchall()
     if memo is not None and (counted or offset <= 0):
-        memo.put(connection, needle(filter_text), int(counted[0][-1]) if counted else 0)
+        memo.put(connection, memo_key(filter_text), int(counted[0][-1]) if counted else 0)
     return [row[:-1] for row in counted]
 
 
-def _candidates(filter_text: str, full_text: bool) -> tuple[str, list[Any]]:
+def _candidates(connection: Any, filter_text: str, full_text: bool) -> tuple[str, list[Any]]:
     """The WHERE clause of the rows matching the filter: the index's candidates, checked
-    with the substring test, when the index can answer; else the test on every row."""
+    with the substring test, when the index can answer and no verdict word keeps fewer
+    rows (`_verdict_selective`); else the test on every row (SQLite walks the verdict
+    index when there is a verdict word)."""
     text = needle(filter_text)
-    if not _indexed(text, full_text):
+    if not _indexed(text, full_text) or _verdict_selective(connection, filter_text):
         return filter_clause(filter_text)
+    conditions, params = _verdict_conditions(filter_text, "+verdict")  # the index drives
     return (
         f" WHERE id IN (SELECT rowid FROM {search.INDEX} WHERE {search.INDEX} MATCH ?) "
-        "AND search_text GLOB ?",
-        [search.match(text), glob_pattern(text)],
+        "AND search_text GLOB ?" + "".join(f" AND {c}" for c in conditions),
+        [search.match(text), glob_pattern(text), *params],
     )
+
+
+VERDICT_WALK = 5000
+"""A filter whose verdict words keep at most this many entries is answered by walking the
+verdict index (each row tested for the text): measured on 100,000 entries, 'neural' among
+the ~2,000 incomplete ones 3 ms, against 34 ms through the text index's candidates."""
+
+
+def _verdict_selective(connection: Any, filter_text: str) -> bool:
+    """Whether the filter's verdict words keep at most `VERDICT_WALK` entries (an index
+    walk that stops there: no row is read)."""
+    conditions, params = _verdict_conditions(filter_text)
+    if not params:  # no verdict word, or an unknown one (nothing matches anyway)
+        return False
+    found = connection.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM entries WHERE {conditions[0]} LIMIT ?)",
+        [*params, VERDICT_WALK + 1],
+    ).fetchone()[0]
+    return int(found) <= VERDICT_WALK
 
 
 def _indexed(text: str, full_text: bool) -> bool:
@@ -252,12 +298,12 @@ def count(
     (measured on 100,000: 27,000 candidates 65 ms, the scan 61 ms).
     """
     text = needle(filter_text)
-    known = memo.get(connection, text) if memo is not None else None
+    known = memo.get(connection, memo_key(filter_text)) if memo is not None else None
     if known is not None:
         return known
     where, params = filter_clause(filter_text)
     if _indexed(text, full_text) and not _dense(connection, text):
-        where, params = _candidates(filter_text, full_text)
+        where, params = _candidates(connection, filter_text, full_text)
     return int(connection.execute(f"SELECT count(*) FROM entries{where}", params).fetchone()[0])
 
 
@@ -303,17 +349,19 @@ def count_capped(
     """
     cap = max(0, cap)
     text = needle(filter_text)
-    known = memo.get(connection, text) if memo is not None else None
+    known = memo.get(connection, memo_key(filter_text)) if memo is not None else None
     if known is not None:
         return Count(cap, capped=True) if known > cap else Count(known)
-    if not text:
-        source, params = "entries", []
-    elif _indexed(text, full_text):
+    if _indexed(text, full_text) and not _verdict_selective(connection, filter_text):
+        # `+`: the verdict is tested on each candidate, never an index to drive the join
+        # (SQLite chose the verdict index for 'neural verdict:verified': 1.3 s).
+        conditions, verdicts = _verdict_conditions(filter_text, "+entries.verdict")
         source = (
             f"{search.INDEX} JOIN entries ON entries.id = {search.INDEX}.rowid "
             f"WHERE {search.INDEX} MATCH ? AND entries.search_text GLOB ?"
+            + "".join(f" AND {c}" for c in conditions)
         )
-        params = [search.match(text), glob_pattern(text)]
+        params = [search.match(text), glob_pattern(text), *verdicts]
     else:
         where, params = filter_clause(filter_text)
         source = f"entries{where}"

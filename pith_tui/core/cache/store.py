@@ -10,6 +10,7 @@ it stores and matches the exact keys `ids.py` derives (`ids.index_keys` for a re
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -300,6 +301,30 @@ class Cache:
             return listing.count(
                 connection, filter_text, full_text=self.full_text, memo=self._counts
             )
+
+    def count_unless(self, filter_text: str, should_stop: Callable[[], bool]) -> int | None:
+        """`count`, abandoned (None) once `should_stop()` says so - it is asked every few
+        thousand SQLite steps - so a count nobody waits for any more (the filter changed)
+        frees the cache for the next query at once instead of finishing its pass."""
+        stopped = False
+
+        def check() -> int:
+            nonlocal stopped
+            stopped = should_stop()
+            return int(stopped)
+
+        with self._db.reading() as connection:
+            connection.set_progress_handler(check, 5000)
+            try:
+                return listing.count(
+                    connection, filter_text, full_text=self.full_text, memo=self._counts
+                )
+            except sqlite3.OperationalError:
+                if stopped:
+                    return None
+                raise
+            finally:
+                connection.set_progress_handler(None, 0)
 
     def count_capped(self, filter_text: str = "", cap: int = COUNT_CAP) -> Count:
         """`count`, at most `cap`: `Count(10000, capped=True)` ("10,000+") when more match.

@@ -29,7 +29,10 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from pith_tui.core.cache import CacheEntry
+from pith_tui.core.cache import CacheEntry, Count
+from pith_tui.core.cache.filter_words import next_verdict, parse_filter, with_verdict
+from pith_tui.core.cache.paging import ListQuery
+from pith_tui.core.cache_review_sort import CacheReviewSort, load_sort, save_sort
 from pith_tui.core.errors import PithError
 from pith_tui.core.resolver import Resolver
 from pith_tui.core.reverify import ReverifySummary, reverify_cache
@@ -41,7 +44,6 @@ from pith_tui.tui.widgets.cache_table import (
     COLUMNS,
     VERDICT_LABELS,
     CacheTable,
-    ListQuery,
     short_number,
 )
 from pith_tui.tui.widgets.confirm import ConfirmDialog
@@ -62,11 +64,22 @@ VERDICT_STYLES = {
     "incomplete": "$text-warning",
     "unknown": "$text-muted",
 }
-_OWN_GROUPS = frozenset({"cache-list", "cache-stats", "reverify", "export", "cache-table-pages"})
+_OWN_GROUPS = frozenset(
+    {"cache-list", "cache-count", "cache-stats", "reverify", "export", "cache-table-pages"}
+)
 
 
 def _plain(text: object, max_chars: int = 300) -> str:
     return clean_text(text, max_chars=max_chars)
+
+
+def match_words(count: Count) -> str:
+    """ "no match", "1 match", "2,778 matches", "10,000+ matches" (a capped count)."""
+    if count.value == 0 and not count.capped:
+        return "no match"
+    if count.value == 1 and not count.capped:
+        return "1 match"
+    return f"{count} matches"
 
 
 class DetailPane(Widget):
@@ -77,6 +90,8 @@ class DetailPane(Widget):
         self.content = Content("")
 
     def show(self, content: Content) -> None:
+        if content.plain == self.content.plain and content.spans == self.content.spans:
+            return  # the same again (the highlight message after a list): no extra frame
         self.content = content
         self.refresh()
 
@@ -100,6 +115,7 @@ class CacheScreen(Screen[str | None]):
         resolver: Resolver,
         *,
         clock: Callable[[], datetime] | None = None,
+        config_dir: Path | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -110,8 +126,13 @@ class CacheScreen(Screen[str | None]):
         self.clock = clock or resolver.now
         self.total: int | None = None  # every cached record
         self.failed: int | None = None
-        self.matching = 0  # rows of the current filter
-        self.query_spec = ListQuery()
+        self.matching = Count(0)  # rows of the current filter ("10,000+" until counted)
+        self.config_dir = config_dir  # where the sort is remembered (None: the user's)
+        saved = load_sort(config_dir)
+        self.query_spec = ListQuery("", saved.column, saved.descending)
+        self._sort_saved = saved
+        self._sort_warned = False
+        self._listed_once = False
         self._list_generation = 0
         self._filter_timer: Timer | None = None
         self._open_when_listed = False
@@ -123,7 +144,7 @@ class CacheScreen(Screen[str | None]):
     def compose(self) -> ComposeResult:
         yield Static(id="cache-summary")
         yield Input(
-            placeholder="Filter by Pith id, arXiv id, title or author  (/)",
+            placeholder="Filter by Pith id, arXiv id, title, author or verdict:failed  (/)",
             id="cache-filter",
         )
         yield CacheTable(self.cache, clock=self.clock, id="cache-table")
@@ -149,7 +170,7 @@ class CacheScreen(Screen[str | None]):
         except PithError as exc:
             self._error("Cannot read the cache", exc)
             count, rows = 0, []
-        self.total = self.matching = count
+        self.total, self.matching = count, Count(count)
         self._show_rows(self.query_spec, count, rows)
         self._refresh_stats()
         self.set_interval(CLOCK_TICK_SECONDS, self._clock_tick)
@@ -171,10 +192,13 @@ class CacheScreen(Screen[str | None]):
             parts.append(f"  {self.total:,} {noun}")
             if self.failed is not None:
                 parts += [" · ", (f"{self.failed:,} failed", "$text-error" if self.failed else "")]
-        if self.query_spec.filter_text:
-            shown = _plain(self.query_spec.filter_text, 40)
-            if self.query_one(CacheTable).query_spec.filter_text == self.query_spec.filter_text:
-                parts.append(f" · {self.matching:,} match “{shown}”")
+        if self.query_spec.filter_text.strip():
+            shown = _plain(" ".join(self.query_spec.filter_text.split()), 40)
+            problem = parse_filter(self.query_spec.filter_text).error
+            if problem:
+                parts += [" · ", (_plain(problem, 120), "$text-error")]
+            elif self.query_one(CacheTable).query_spec.filter_text == self.query_spec.filter_text:
+                parts.append(f" · {match_words(self.matching)} for “{shown}”")
             else:
                 parts.append((f" · filtering “{shown}”…", "$text-muted"))
         if self.resolver.offline:
@@ -184,7 +208,8 @@ class CacheScreen(Screen[str | None]):
         if self.query_spec.descending != (self.query_spec.sort == "fetched_at"):
             arrow = "oldest first" if self.query_spec.sort == "fetched_at" else "Z→A"
         parts.append((f"   sorted by {sort}, {arrow}", "$text-muted"))
-        self.query_one("#cache-summary", Static).update(Content.assemble(*parts))
+        # One line, fixed height (cache_screen.tcss): a repaint, never a re-layout.
+        self.query_one("#cache-summary", Static).update(Content.assemble(*parts), layout=False)
 
     def _update_detail(self, entry: CacheEntry | None) -> None:
         detail = self.query_one(DetailPane)
@@ -230,27 +255,37 @@ class CacheScreen(Screen[str | None]):
 
     @work(thread=True, exclusive=True, group="cache-list", exit_on_error=False)
     def _run_list_query(self, generation: int, query: ListQuery, cursor_row: int) -> None:
+        """The page at the cursor first, then its count - capped ("10,000+"), so a filter that
+        matches most of 100,000 rows costs a keystroke what a rare one does. When it was
+        capped, `_run_exact_count` follows once the page is on screen."""
         worker = get_current_worker()
-        count = self.cache.count(query.filter_text)
-        cursor_row = max(0, min(cursor_row, count - 1))
-        first_row = cursor_row - cursor_row % CacheTable.PAGE_SIZE
-        rows = self.cache.entries(
-            filter_text=query.filter_text,
-            sort=query.sort,
-            descending=query.descending,
-            limit=CacheTable.PAGE_SIZE,
-            offset=first_row,
-        )
-        if not worker.is_cancelled:
-            self._from_thread(
-                self._list_ready, generation, query, count, rows, first_row, cursor_row
+
+        def page_at(row: int) -> tuple[int, list[CacheEntry]]:
+            first = max(0, row) - max(0, row) % CacheTable.PAGE_SIZE
+            page = self.cache.entries(
+                filter_text=query.filter_text,
+                sort=query.sort,
+                descending=query.descending,
+                limit=CacheTable.PAGE_SIZE,
+                offset=first,
             )
+            return first, page
+
+        first_row, rows = page_at(cursor_row)
+        count = self.cache.count_capped(query.filter_text)
+        if not count.capped and cursor_row >= count.value:  # the last rows went (a delete)
+            cursor_row = max(0, count.value - 1)
+            if cursor_row < first_row:
+                first_row, rows = page_at(cursor_row)
+        if worker.is_cancelled:
+            return
+        self._from_thread(self._list_ready, generation, query, count, rows, first_row, cursor_row)
 
     def _list_ready(
         self,
         generation: int,
         query: ListQuery,
-        count: int,
+        count: Count,
         rows: list[CacheEntry],
         first_row: int,
         cursor_row: int,
@@ -258,12 +293,39 @@ class CacheScreen(Screen[str | None]):
         if generation != self._list_generation or not self.is_attached:
             return  # a newer filter or sort was asked for meanwhile, or the screen closed
         self.matching = count
-        if not query.filter_text:
-            self.total = count
-        self._show_rows(query, count, rows, first_row=first_row, cursor_row=cursor_row)
+        if not query.filter_text.strip() and not count.capped:
+            self.total = count.value
+        self._show_rows(query, count.value, rows, first_row=first_row, cursor_row=cursor_row)
+        if count.capped:
+            # After the page's frame: the count's pass over the rows never delays the page.
+            self.call_after_refresh(self._run_exact_count, generation, query)
         if self._open_when_listed:
             self._open_when_listed = False
             self.action_open()
+
+    @work(thread=True, exclusive=True, group="cache-count", exit_on_error=False)
+    def _run_exact_count(self, generation: int, query: ListQuery) -> None:
+        """The exact count of a list shown with a capped one; given up as soon as another
+        filter or sort is asked for (it would hold the cache while that one's page waits)."""
+        if generation != self._list_generation:
+            return
+        worker = get_current_worker()
+        exact = self.cache.count_unless(
+            query.filter_text,
+            lambda: worker.is_cancelled or generation != self._list_generation,
+        )
+        if exact is not None and not worker.is_cancelled:
+            self._from_thread(self._count_ready, generation, query, exact)
+
+    def _count_ready(self, generation: int, query: ListQuery, count: int) -> None:
+        """The exact count of a list shown with a capped one."""
+        if generation != self._list_generation or not self.is_attached:
+            return
+        self.matching = Count(count)
+        if not query.filter_text.strip():
+            self.total = count
+        self.query_one(CacheTable).set_count(count)
+        self._update_summary()
 
     def _show_rows(
         self,
@@ -281,10 +343,15 @@ class CacheScreen(Screen[str | None]):
                 if query.filter_text.strip()
                 else "The cache is empty: records you look up are kept here."
             )
+        had_rows = table.row_count > 0
         table.show(query, count, rows, first_row=first_row, cursor_row=cursor_row)
         self._update_summary()
         self._update_detail(table.highlighted_entry)
-        self.refresh_bindings()
+        if (count > 0) != had_rows or not self._listed_once:
+            # Open and Delete depend on there being rows; the footer is redrawn (a re-layout
+            # of the screen) only when that changes, not on every keystroke of a filter.
+            self._listed_once = True
+            self.refresh_bindings()
 
     def _refresh_stats(self) -> None:
         self._run_stats()
@@ -313,6 +380,8 @@ class CacheScreen(Screen[str | None]):
         self._filter_timer = self.set_timer(FILTER_DEBOUNCE_SECONDS, self._apply_filter)
 
     def _apply_filter(self) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
         self._filter_timer = None
         text = self.query_one("#cache-filter", Input).value
         if text == self.query_spec.filter_text:
@@ -336,6 +405,13 @@ class CacheScreen(Screen[str | None]):
         else:
             self.action_open()
 
+    def action_cycle_verdict(self) -> None:
+        """Show one verdict only, the next in turn (failed, incomplete, verified, unknown,
+        all): the `verdict:` word in the filter box changes, the other words stay."""
+        box = self.query_one("#cache-filter", Input)
+        box.value = with_verdict(box.value, next_verdict(parse_filter(box.value)))
+        self._apply_filter()
+
     def action_focus_filter(self) -> None:
         self.query_one("#cache-filter", Input).focus()
 
@@ -347,6 +423,25 @@ class CacheScreen(Screen[str | None]):
     def _sort_by(self, column: str, descending: bool) -> None:
         self.query_spec = ListQuery(self.query_spec.filter_text, column, descending)
         self._request_list()
+        self._remember_sort(CacheReviewSort(column, descending))
+
+    def _remember_sort(self, sort: CacheReviewSort) -> None:
+        """Save the sort for the next opening; a config dir that cannot be written is said
+        once (the sort on screen stands)."""
+        if sort == self._sort_saved:
+            return
+        self._sort_saved = sort  # tried: not again for the same sort
+        try:
+            save_sort(sort, self.config_dir)
+        except OSError as exc:
+            if not self._sort_warned:
+                self._sort_warned = True
+                self.notify(
+                    f"The sort is not remembered: {_plain(exc.strerror or exc, 200)}",
+                    title="Cache",
+                    severity="warning",
+                    markup=False,
+                )
 
     def action_cycle_sort(self) -> None:
         index = SORT_ORDER.index(self.query_spec.sort)

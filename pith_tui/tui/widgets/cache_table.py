@@ -2,8 +2,8 @@
 
 The table never holds the whole cache. Its virtual height is the number of matching rows
 (plus the header line); `render_line` asks a small LRU of pages (`PAGE_SIZE` rows each,
-at most `MAX_PAGES`) for the row it draws. A missing page is drawn as a placeholder and
-loaded in a thread worker (`cache.entries(limit=PAGE_SIZE, offset=...)`, an index walk),
+at most `MAX_PAGES`; the state lives in `core.cache.paging.Paging`, tested without Textual)
+for the row it draws. A missing page is drawn as a placeholder and loaded in a thread worker (`cache.entries(limit=PAGE_SIZE, offset=...)`, an index walk),
 then the visible lines are redrawn. So 100,000 cached records cost what 30 visible ones do.
 
 What to list (filter, sort, count) is decided by the owner: it computes the count off the
@@ -15,8 +15,6 @@ parsed as markup: a title like `[link=…]` or `\\x1b[31m` shows literally.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +33,7 @@ from textual.strip import Strip
 from textual.worker import Worker, get_current_worker
 
 from pith_tui.core.cache import Cache, CacheEntry
+from pith_tui.core.cache.paging import ListQuery, PageRequest, Paging
 from pith_tui.core.sanitize import clean_text
 from pith_tui.core.timefmt import relative_time
 
@@ -67,15 +66,6 @@ VERDICT_LABELS = {
     "incomplete": "! incomplete",
     "unknown": "? unknown",
 }
-
-
-@dataclass(frozen=True)
-class ListQuery:
-    """What the table lists: `cache.entries(filter_text=..., sort=..., descending=...)`."""
-
-    filter_text: str = ""
-    sort: str = "fetched_at"
-    descending: bool = True
 
 
 def short_number(pith_id: str) -> str:
@@ -192,22 +182,22 @@ class CacheTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.cache = cache
         self.clock = clock
-        self.query_spec = ListQuery()
-        self.row_count = 0
-        self._generation = 0
-        self._pages: OrderedDict[int, list[CacheEntry]] = OrderedDict()
-        # After `reload()`, the previous pages are drawn until fresh ones arrive (no flicker).
-        self._stale: dict[int, list[CacheEntry]] = {}
-        self._wanted: set[int] = set()
-        self._lock = threading.Lock()
-        self._loader_running = False
+        self.paging = Paging(self.PAGE_SIZE, self.MAX_PAGES)
         self._kick_scheduled = False
         self._last_highlighted: tuple[int, str | None] | None = None
         self._frame: _Frame | None = None
-        self._viewport_pages = range(0, 1)  # the pages the last frame showed
+        self._scrollbar_size: Size | None = None  # the virtual size the scrollbar shows
         self.empty_message = "No cached records match."
 
     # ------------------------------------------------------------------ public API
+
+    @property
+    def query_spec(self) -> ListQuery:
+        return self.paging.query
+
+    @property
+    def row_count(self) -> int:
+        return self.paging.row_count
 
     def show(
         self,
@@ -219,31 +209,22 @@ class CacheTable(ScrollView, can_focus=True):
         cursor_row: int = 0,
     ) -> None:
         """List `count` rows of `query`; `first_rows` (optional) are rows from `first_row` on."""
-        with self._lock:
-            self._generation += 1
-            self._pages.clear()
-            self._stale.clear()
-            self._wanted.clear()
-            self.query_spec = query
-            self.row_count = max(0, count)
-            if first_rows:
-                self._store_rows(first_row, first_rows)
+        self.paging.reset(query, count, first_rows, first_row=first_row)
         self._last_highlighted = None
         self._update_virtual_size()
         self.cursor_row = self._clamp(cursor_row)
         self.refresh()
 
+    def set_count(self, count: int) -> None:
+        """The listed query has `count` rows (the exact figure after a capped one)."""
+        self.paging.set_count(count)
+        self._update_virtual_size()
+        self.cursor_row = self._clamp(self.cursor_row)
+        self.refresh()
+
     def reload(self) -> None:
         """Fetch the rows again (verdicts changed); the old rows show until the new arrive."""
-        with self._lock:
-            self._generation += 1
-            kept = {
-                page: self._pages.get(page) or self._stale.get(page)
-                for page in self._viewport_pages
-            }
-            self._stale = {page: rows for page, rows in kept.items() if rows is not None}
-            self._pages.clear()
-            self._wanted.clear()
+        self.paging.reload()
         self._last_highlighted = None
         self.refresh()
 
@@ -253,23 +234,7 @@ class CacheTable(ScrollView, can_focus=True):
 
     def entry_at(self, row: int) -> CacheEntry | None:
         """The entry at `row` if its page is loaded (or still shown from before a reload)."""
-        return self._lookup(row)[0]
-
-    def _lookup(self, row: int) -> tuple[CacheEntry | None, bool]:
-        """(entry or None, whether it comes from a fresh page)."""
-        if not 0 <= row < self.row_count:
-            return None, True
-        page, index = divmod(row, self.PAGE_SIZE)
-        with self._lock:
-            rows = self._pages.get(page)
-            fresh = rows is not None
-            if rows is not None:
-                self._pages.move_to_end(page)
-            else:
-                rows = self._stale.get(page)
-            if rows is None or index >= len(rows):
-                return None, fresh
-            return rows[index], fresh
+        return self.paging.entry_at(row)
 
     def fetch_entry(self, row: int) -> CacheEntry | None:
         """The entry at `row`, read from the cache now if its page is not loaded."""
@@ -288,16 +253,12 @@ class CacheTable(ScrollView, can_focus=True):
 
     @property
     def materialised_rows(self) -> int:
-        """Rows held in memory now: at most PAGE_SIZE * MAX_PAGES, plus the stale pages of
-        one screenful just after a `reload()`."""
-        with self._lock:
-            pages = [*self._pages.values(), *self._stale.values()]
-            return sum(len(rows) for rows in pages)
+        """Rows held in memory now (see `Paging.materialised_rows`)."""
+        return self.paging.materialised_rows
 
     @property
     def loaded_pages(self) -> list[int]:
-        with self._lock:
-            return sorted(self._pages)
+        return self.paging.loaded_pages
 
     @property
     def visible_rows(self) -> int:
@@ -307,7 +268,7 @@ class CacheTable(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ cursor
 
     def _clamp(self, row: int) -> int:
-        return max(0, min(row, self.row_count - 1)) if self.row_count else 0
+        return self.paging.clamp(row)
 
     def validate_cursor_row(self, row: int) -> int:
         return self._clamp(row)
@@ -396,12 +357,45 @@ class CacheTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ sizing
 
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """`ScrollView._size_updated`, minus a repaint of the scrollbar on every re-layout of
+        the screen (each keystroke in the filter): ScrollView keeps its own virtual size and
+        ignores the one the layout passes, yet took the difference as a change. Here a
+        change is one of the size, the container or the virtual size the scrollbar shows."""
+        if (
+            size == self._size
+            and container_size == self.container_size
+            and self.virtual_size == self._scrollbar_size
+        ):
+            return False
+        self._scrollbar_size = self.virtual_size
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
     def on_resize(self, event: events.Resize) -> None:
         self._update_virtual_size()
         self._scroll_cursor_into_view()
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, self.row_count + 1)
+        size = Size(self.scrollable_content_region.width, self.row_count + 1)
+        if size == self.virtual_size:
+            return
+        height = self.container_size.height
+        if (
+            self.is_mounted
+            and height
+            and size.width == self.virtual_size.width
+            and (size.height > height) == (self.virtual_size.height > height)
+        ):
+            # The scrollbar stays (or stays away): resize its thumb and repaint, without
+            # the re-layout of the whole screen a `virtual_size` change asks for.
+            self.set_reactive(CacheTable.virtual_size, size)
+            self._scroll_update(size)
+            self._scrollbar_size = size
+            self.refresh()
+            return
+        self.virtual_size = size
 
     def _layout(self, width: int) -> list[tuple[Column, int]]:
         """(column, width) for the columns that fit, one space between columns."""
@@ -427,10 +421,7 @@ class CacheTable(ScrollView, can_focus=True):
             focused=self.has_focus,
         )
         self._frame.layout = self._layout(self._frame.width)
-        top = round(self.scroll_y)
-        self._viewport_pages = range(
-            top // self.PAGE_SIZE, (top + self.visible_rows) // self.PAGE_SIZE + 1
-        )
+        self.paging.set_viewport(round(self.scroll_y), self.visible_rows)
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
@@ -504,93 +495,57 @@ class CacheTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ paging
 
-    def _store_rows(self, first_row: int, rows: list[CacheEntry]) -> None:
-        """Split rows (starting at a page boundary) into pages; caller holds the lock."""
-        if first_row % self.PAGE_SIZE:
-            return
-        first_page = first_row // self.PAGE_SIZE
-        for start in range(0, len(rows), self.PAGE_SIZE):
-            chunk = rows[start : start + self.PAGE_SIZE]
-            page = first_page + start // self.PAGE_SIZE
-            last_page = (self.row_count - 1) // self.PAGE_SIZE
-            if len(chunk) == self.PAGE_SIZE or page == last_page:
-                self._put_page(page, chunk)
-
-    def _put_page(self, page: int, rows: list[CacheEntry]) -> None:
-        self._pages[page] = rows
-        self._pages.move_to_end(page)
-        self._stale.pop(page, None)
-        while len(self._pages) > self.MAX_PAGES:
-            self._pages.popitem(last=False)
-
     def _entry_for_render(self, row: int) -> CacheEntry | None:
-        entry, fresh = self._lookup(row)
-        if not fresh:
-            with self._lock:
-                self._wanted.add(row // self.PAGE_SIZE)
-            if not self._kick_scheduled:
-                self._kick_scheduled = True
-                self.call_later(self._kick_loader)
+        entry, fresh = self.paging.lookup(row)
+        if not fresh and self.paging.want(row) and not self._kick_scheduled:
+            self._kick_scheduled = True
+            self.call_later(self._kick_loader)
         return entry
 
     def _kick_loader(self) -> None:
         self._kick_scheduled = False
-        with self._lock:
-            if self._loader_running or not self._wanted:
-                return
-            self._loader_running = True
-        self._load_pages()
+        if self.paging.start_loader():
+            self._load_pages()
 
     @work(thread=True, group="cache-table-pages", exit_on_error=False)
     def _load_pages(self) -> None:
-        """Load wanted pages one by one, those on screen first; pages that scrolled well out
-        of view before their turn (a fast scrollbar drag) are not loaded at all."""
+        """Read the pages `Paging` asks for, one by one, until it wants no more."""
         worker = get_current_worker()
+        done = False  # `next_request` said so, and let the loader go
         try:
             while not worker.is_cancelled:
-                with self._lock:
-                    viewport = self._viewport_pages
-                    near = range(viewport.start - 1, viewport.stop + 1)
-                    wanted = [p for p in self._wanted - self._pages.keys() if p in near]
-                    if not wanted:
-                        self._wanted.clear()
-                        self._loader_running = False
-                        return
-                    page = min(wanted, key=lambda p: (p not in viewport, p))
-                    self._wanted.discard(page)
-                    generation, query = self._generation, self.query_spec
+                request = self.paging.next_request()
+                if request is None:
+                    done = True
+                    return
+                query = request.query
                 rows = self.cache.entries(
                     filter_text=query.filter_text,
                     sort=query.sort,
                     descending=query.descending,
-                    limit=self.PAGE_SIZE,
-                    offset=page * self.PAGE_SIZE,
+                    limit=request.limit,
+                    offset=request.offset,
                 )
                 try:
-                    self.app.call_from_thread(self._page_loaded, generation, page, rows)
+                    self.app.call_from_thread(self._page_loaded, request, rows)
                 except RuntimeError:
                     return  # the app is shutting down
         finally:
-            with self._lock:
-                self._loader_running = False
+            if not done:
+                self.paging.loader_stopped()
 
-    def _page_loaded(self, generation: int, page: int, rows: list[CacheEntry]) -> None:
-        with self._lock:
-            if generation != self._generation:
-                return
-            self._put_page(page, rows)
-        first = page * self.PAGE_SIZE
+    def _page_loaded(self, request: PageRequest, rows: list[CacheEntry]) -> None:
+        if not self.paging.page_loaded(request, rows):
+            return
+        first = request.offset
         top = round(self.scroll_y)
-        if first < top + self.visible_rows and first + self.PAGE_SIZE > top:
+        if first < top + self.visible_rows and first + request.limit > top:
             self.refresh()
-        if first <= self.cursor_row < first + self.PAGE_SIZE:
+        if first <= self.cursor_row < first + request.limit:
             self._last_highlighted = None  # the entry may have a new verdict
             self._post_highlighted()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "cache-table-pages" and event.worker.is_finished:
             # A page that was wanted while the loader was finishing: start it again.
-            with self._lock:
-                again = bool(self._wanted) and not self._loader_running
-            if again:
-                self._kick_loader()
+            self._kick_loader()
