@@ -51,7 +51,7 @@ def no_app(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     [
         (["verfy", "2106.06530"], "did you mean 'pith-tui verify'"),
         (["cahce"], "did you mean 'pith-tui cache'"),
-        (["hello"], "'hello' is not a subcommand (verify, cache) nor an identifier"),
+        (["hello"], "'hello' is not a subcommand (verify, cache, cite) nor an identifier"),
         (["2401.99999.1"], "nor an identifier"),
     ],
 )
@@ -94,4 +94,4 @@ def test_piped_it_exits_2_without_escape_codes() -> None:
 
 
 def test_subcommand_names_are_the_parsers() -> None:
-    assert browse_cmd.SUBCOMMANDS == ("verify", "cache")
+    assert browse_cmd.SUBCOMMANDS == ("verify", "cache", "cite")

@@ -96,15 +96,15 @@ def check_terminal(out: TextIO) -> None:
 def cmd_browse(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     check_query(args.query)
     theme = chosen_theme(args)
-    check_terminal(out)
-    session = session_for(args)
-    from pith_tui.tui.app import PithApp  # imported here so `verify` never loads Textual
-
     query, bibliography = args.query, None
     if query and query.lower().endswith(".bib"):
         bibliography, query = Path(query), None
         if not bibliography.is_file():
             raise UsageError(f"no such file: {args.query}")
+    check_terminal(out)
+    session = session_for(args)
+    from pith_tui.tui.app import PithApp  # imported here so `verify` never loads Textual
+
     app = PithApp(
         session.resolver,
         initial_query=query,

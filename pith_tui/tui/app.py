@@ -145,7 +145,7 @@ class PithApp(App[None]):
     def action_cache(self) -> None:
         from pith_tui.tui.screens.cache_screen import CacheScreen
 
-        if isinstance(self.screen, CacheScreen):
+        if self.screen_stack and isinstance(self.screen, CacheScreen):
             return
         self.push_screen(CacheScreen(self.resolver), self._cache_closed)
 
