@@ -32,10 +32,10 @@ def browse_parser() -> argparse.ArgumentParser:
 
 
 def theme_names() -> list[str]:
-    """The themes `--theme` accepts: Textual's built-in ones."""
-    from textual.theme import BUILTIN_THEMES  # only the browser needs Textual
+    """The themes `--theme` accepts (the UI package names them; only the browser loads it)."""
+    from pith_tui.tui.themes import theme_names as names
 
-    return sorted(BUILTIN_THEMES)
+    return names()
 
 
 def chosen_theme(args: argparse.Namespace) -> str | None:
