@@ -69,7 +69,9 @@ class PithApp(App[None]):
                 self._theme_error = (
                     f"There is no theme {clean_text(theme)!r}; choose one of: {known}."
                 )
-        self._main = MainScreen(resolver, initial_query=initial_query)
+        self._main = MainScreen(
+            resolver, initial_query=initial_query, empty_shows_cache=bibliography is None
+        )
 
     @property
     def main_screen(self) -> MainScreen:

@@ -96,10 +96,19 @@ class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = bindings_for("record")
     AUTO_FOCUS = "#metadata"
 
-    def __init__(self, resolver: Resolver, *, initial_query: str | None = None) -> None:
+    def __init__(
+        self,
+        resolver: Resolver,
+        *,
+        initial_query: str | None = None,
+        empty_shows_cache: bool = True,
+    ) -> None:
+        """`empty_shows_cache`: with nothing to show, open the cache review (not when the
+        app opens another screen at start, e.g. a bibliography's references)."""
         super().__init__(id="main")
         self.resolver = resolver
         self.initial_query = initial_query
+        self.empty_shows_cache = empty_shows_cache
         self.view: RecordView | None = None
         self.trail: list[str] = []  # Pith ids visited, for back/forward
         self.trail_index = -1
@@ -215,7 +224,7 @@ class MainScreen(Screen[None]):
             else:
                 self.show(view)  # on the first frame
                 self.post_message(RecordLoaded(view, recent))
-        else:
+        elif self.empty_shows_cache:
             self.post_message(ShowCache())
 
     def _cached_at_start(self, text: str) -> RecordView | None:
